@@ -5320,123 +5320,6 @@ func (e V1GetProjectUsageApiCountParamsInterval) Valid() bool {
 	}
 }
 
-// Defines values for V1RemoveProjectAddonParamsAddonVariant0.
-const (
-	V1RemoveProjectAddonParamsAddonVariant0Ci12xlarge                V1RemoveProjectAddonParamsAddonVariant0 = "ci_12xlarge"
-	V1RemoveProjectAddonParamsAddonVariant0Ci16xlarge                V1RemoveProjectAddonParamsAddonVariant0 = "ci_16xlarge"
-	V1RemoveProjectAddonParamsAddonVariant0Ci24xlarge                V1RemoveProjectAddonParamsAddonVariant0 = "ci_24xlarge"
-	V1RemoveProjectAddonParamsAddonVariant0Ci24xlargeHighMemory      V1RemoveProjectAddonParamsAddonVariant0 = "ci_24xlarge_high_memory"
-	V1RemoveProjectAddonParamsAddonVariant0Ci24xlargeOptimizedCpu    V1RemoveProjectAddonParamsAddonVariant0 = "ci_24xlarge_optimized_cpu"
-	V1RemoveProjectAddonParamsAddonVariant0Ci24xlargeOptimizedMemory V1RemoveProjectAddonParamsAddonVariant0 = "ci_24xlarge_optimized_memory"
-	V1RemoveProjectAddonParamsAddonVariant0Ci2xlarge                 V1RemoveProjectAddonParamsAddonVariant0 = "ci_2xlarge"
-	V1RemoveProjectAddonParamsAddonVariant0Ci48xlarge                V1RemoveProjectAddonParamsAddonVariant0 = "ci_48xlarge"
-	V1RemoveProjectAddonParamsAddonVariant0Ci48xlargeHighMemory      V1RemoveProjectAddonParamsAddonVariant0 = "ci_48xlarge_high_memory"
-	V1RemoveProjectAddonParamsAddonVariant0Ci48xlargeOptimizedCpu    V1RemoveProjectAddonParamsAddonVariant0 = "ci_48xlarge_optimized_cpu"
-	V1RemoveProjectAddonParamsAddonVariant0Ci48xlargeOptimizedMemory V1RemoveProjectAddonParamsAddonVariant0 = "ci_48xlarge_optimized_memory"
-	V1RemoveProjectAddonParamsAddonVariant0Ci4xlarge                 V1RemoveProjectAddonParamsAddonVariant0 = "ci_4xlarge"
-	V1RemoveProjectAddonParamsAddonVariant0Ci8xlarge                 V1RemoveProjectAddonParamsAddonVariant0 = "ci_8xlarge"
-	V1RemoveProjectAddonParamsAddonVariant0CiLarge                   V1RemoveProjectAddonParamsAddonVariant0 = "ci_large"
-	V1RemoveProjectAddonParamsAddonVariant0CiMedium                  V1RemoveProjectAddonParamsAddonVariant0 = "ci_medium"
-	V1RemoveProjectAddonParamsAddonVariant0CiMicro                   V1RemoveProjectAddonParamsAddonVariant0 = "ci_micro"
-	V1RemoveProjectAddonParamsAddonVariant0CiSmall                   V1RemoveProjectAddonParamsAddonVariant0 = "ci_small"
-	V1RemoveProjectAddonParamsAddonVariant0CiXlarge                  V1RemoveProjectAddonParamsAddonVariant0 = "ci_xlarge"
-)
-
-// Valid indicates whether the value is a known member of the V1RemoveProjectAddonParamsAddonVariant0 enum.
-func (e V1RemoveProjectAddonParamsAddonVariant0) Valid() bool {
-	switch e {
-	case V1RemoveProjectAddonParamsAddonVariant0Ci12xlarge:
-		return true
-	case V1RemoveProjectAddonParamsAddonVariant0Ci16xlarge:
-		return true
-	case V1RemoveProjectAddonParamsAddonVariant0Ci24xlarge:
-		return true
-	case V1RemoveProjectAddonParamsAddonVariant0Ci24xlargeHighMemory:
-		return true
-	case V1RemoveProjectAddonParamsAddonVariant0Ci24xlargeOptimizedCpu:
-		return true
-	case V1RemoveProjectAddonParamsAddonVariant0Ci24xlargeOptimizedMemory:
-		return true
-	case V1RemoveProjectAddonParamsAddonVariant0Ci2xlarge:
-		return true
-	case V1RemoveProjectAddonParamsAddonVariant0Ci48xlarge:
-		return true
-	case V1RemoveProjectAddonParamsAddonVariant0Ci48xlargeHighMemory:
-		return true
-	case V1RemoveProjectAddonParamsAddonVariant0Ci48xlargeOptimizedCpu:
-		return true
-	case V1RemoveProjectAddonParamsAddonVariant0Ci48xlargeOptimizedMemory:
-		return true
-	case V1RemoveProjectAddonParamsAddonVariant0Ci4xlarge:
-		return true
-	case V1RemoveProjectAddonParamsAddonVariant0Ci8xlarge:
-		return true
-	case V1RemoveProjectAddonParamsAddonVariant0CiLarge:
-		return true
-	case V1RemoveProjectAddonParamsAddonVariant0CiMedium:
-		return true
-	case V1RemoveProjectAddonParamsAddonVariant0CiMicro:
-		return true
-	case V1RemoveProjectAddonParamsAddonVariant0CiSmall:
-		return true
-	case V1RemoveProjectAddonParamsAddonVariant0CiXlarge:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for V1RemoveProjectAddonParamsAddonVariant1.
-const (
-	V1RemoveProjectAddonParamsAddonVariant1CdDefault V1RemoveProjectAddonParamsAddonVariant1 = "cd_default"
-)
-
-// Valid indicates whether the value is a known member of the V1RemoveProjectAddonParamsAddonVariant1 enum.
-func (e V1RemoveProjectAddonParamsAddonVariant1) Valid() bool {
-	switch e {
-	case V1RemoveProjectAddonParamsAddonVariant1CdDefault:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for V1RemoveProjectAddonParamsAddonVariant2.
-const (
-	V1RemoveProjectAddonParamsAddonVariant2Pitr14 V1RemoveProjectAddonParamsAddonVariant2 = "pitr_14"
-	V1RemoveProjectAddonParamsAddonVariant2Pitr28 V1RemoveProjectAddonParamsAddonVariant2 = "pitr_28"
-	V1RemoveProjectAddonParamsAddonVariant2Pitr7  V1RemoveProjectAddonParamsAddonVariant2 = "pitr_7"
-)
-
-// Valid indicates whether the value is a known member of the V1RemoveProjectAddonParamsAddonVariant2 enum.
-func (e V1RemoveProjectAddonParamsAddonVariant2) Valid() bool {
-	switch e {
-	case V1RemoveProjectAddonParamsAddonVariant2Pitr14:
-		return true
-	case V1RemoveProjectAddonParamsAddonVariant2Pitr28:
-		return true
-	case V1RemoveProjectAddonParamsAddonVariant2Pitr7:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for V1RemoveProjectAddonParamsAddonVariant3.
-const (
-	V1RemoveProjectAddonParamsAddonVariant3Ipv4Default V1RemoveProjectAddonParamsAddonVariant3 = "ipv4_default"
-)
-
-// Valid indicates whether the value is a known member of the V1RemoveProjectAddonParamsAddonVariant3 enum.
-func (e V1RemoveProjectAddonParamsAddonVariant3) Valid() bool {
-	switch e {
-	case V1RemoveProjectAddonParamsAddonVariant3Ipv4Default:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for V1GetServicesHealthParamsServices.
 const (
 	V1GetServicesHealthParamsServicesAuth           V1GetServicesHealthParamsServices = "auth"
@@ -8909,24 +8792,6 @@ type V1DeleteABranchParams struct {
 	Force *bool `form:"force,omitempty" json:"force,omitempty"`
 }
 
-// V1DeleteABranchParamsBranchIdOrRef0 defines parameters for V1DeleteABranch.
-type V1DeleteABranchParamsBranchIdOrRef0 = string
-
-// V1DeleteABranchParamsBranchIdOrRef1 defines parameters for V1DeleteABranch.
-type V1DeleteABranchParamsBranchIdOrRef1 = openapi_types.UUID
-
-// V1GetABranchConfigParamsBranchIdOrRef0 defines parameters for V1GetABranchConfig.
-type V1GetABranchConfigParamsBranchIdOrRef0 = string
-
-// V1GetABranchConfigParamsBranchIdOrRef1 defines parameters for V1GetABranchConfig.
-type V1GetABranchConfigParamsBranchIdOrRef1 = openapi_types.UUID
-
-// V1UpdateABranchConfigParamsBranchIdOrRef0 defines parameters for V1UpdateABranchConfig.
-type V1UpdateABranchConfigParamsBranchIdOrRef0 = string
-
-// V1UpdateABranchConfigParamsBranchIdOrRef1 defines parameters for V1UpdateABranchConfig.
-type V1UpdateABranchConfigParamsBranchIdOrRef1 = openapi_types.UUID
-
 // V1DiffABranchParams defines parameters for V1DiffABranch.
 type V1DiffABranchParams struct {
 	IncludedSchemas *string `form:"included_schemas,omitempty" json:"included_schemas,omitempty"`
@@ -8934,36 +8799,6 @@ type V1DiffABranchParams struct {
 	// Pgdelta Use pg-delta instead of Migra for diffing when true
 	Pgdelta *bool `form:"pgdelta,omitempty" json:"pgdelta,omitempty"`
 }
-
-// V1DiffABranchParamsBranchIdOrRef0 defines parameters for V1DiffABranch.
-type V1DiffABranchParamsBranchIdOrRef0 = string
-
-// V1DiffABranchParamsBranchIdOrRef1 defines parameters for V1DiffABranch.
-type V1DiffABranchParamsBranchIdOrRef1 = openapi_types.UUID
-
-// V1MergeABranchParamsBranchIdOrRef0 defines parameters for V1MergeABranch.
-type V1MergeABranchParamsBranchIdOrRef0 = string
-
-// V1MergeABranchParamsBranchIdOrRef1 defines parameters for V1MergeABranch.
-type V1MergeABranchParamsBranchIdOrRef1 = openapi_types.UUID
-
-// V1PushABranchParamsBranchIdOrRef0 defines parameters for V1PushABranch.
-type V1PushABranchParamsBranchIdOrRef0 = string
-
-// V1PushABranchParamsBranchIdOrRef1 defines parameters for V1PushABranch.
-type V1PushABranchParamsBranchIdOrRef1 = openapi_types.UUID
-
-// V1ResetABranchParamsBranchIdOrRef0 defines parameters for V1ResetABranch.
-type V1ResetABranchParamsBranchIdOrRef0 = string
-
-// V1ResetABranchParamsBranchIdOrRef1 defines parameters for V1ResetABranch.
-type V1ResetABranchParamsBranchIdOrRef1 = openapi_types.UUID
-
-// V1RestoreABranchParamsBranchIdOrRef0 defines parameters for V1RestoreABranch.
-type V1RestoreABranchParamsBranchIdOrRef0 = string
-
-// V1RestoreABranchParamsBranchIdOrRef1 defines parameters for V1RestoreABranch.
-type V1RestoreABranchParamsBranchIdOrRef1 = openapi_types.UUID
 
 // V1AuthorizeUserParams defines parameters for V1AuthorizeUser.
 type V1AuthorizeUserParams struct {
@@ -9127,18 +8962,6 @@ type V1UpdateProjectApiKeyParams struct {
 	// Reveal Boolean string, true or false
 	Reveal *bool `form:"reveal,omitempty" json:"reveal,omitempty"`
 }
-
-// V1RemoveProjectAddonParamsAddonVariant0 defines parameters for V1RemoveProjectAddon.
-type V1RemoveProjectAddonParamsAddonVariant0 string
-
-// V1RemoveProjectAddonParamsAddonVariant1 defines parameters for V1RemoveProjectAddon.
-type V1RemoveProjectAddonParamsAddonVariant1 string
-
-// V1RemoveProjectAddonParamsAddonVariant2 defines parameters for V1RemoveProjectAddon.
-type V1RemoveProjectAddonParamsAddonVariant2 string
-
-// V1RemoveProjectAddonParamsAddonVariant3 defines parameters for V1RemoveProjectAddon.
-type V1RemoveProjectAddonParamsAddonVariant3 string
 
 // V1DeleteHostnameConfigParams defines parameters for V1DeleteHostnameConfig.
 type V1DeleteHostnameConfigParams struct {
@@ -11976,18 +11799,14 @@ type ClientInterface interface {
 	// Deletes the specified database branch. By default, deletes immediately. Use force=false to schedule deletion with 1-hour grace period (only when soft deletion is enabled).
 	//
 	// Corresponds with DELETE /v1/branches/{branch_id_or_ref} (the `V1DeleteABranch` operationId).
-	V1DeleteABranch(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, params *V1DeleteABranchParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	V1DeleteABranch(ctx context.Context, branchIdOrRef string, params *V1DeleteABranchParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// V1GetABranchConfig Get database branch config
 	//
 	// Fetches configurations of the specified database branch.
 	//
 	// Corresponds with GET /v1/branches/{branch_id_or_ref} (the `V1GetABranchConfig` operationId).
-	V1GetABranchConfig(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, reqEditors ...RequestEditorFn) (*http.Response, error)
+	V1GetABranchConfig(ctx context.Context, branchIdOrRef string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// V1UpdateABranchConfigWithBody Update database branch config
 	//
@@ -11996,9 +11815,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /v1/branches/{branch_id_or_ref} (the `V1UpdateABranchConfig` operationId).
-	V1UpdateABranchConfigWithBody(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	V1UpdateABranchConfigWithBody(ctx context.Context, branchIdOrRef string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// V1UpdateABranchConfig Update database branch config
 	//
@@ -12007,18 +11824,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /v1/branches/{branch_id_or_ref} (the `V1UpdateABranchConfig` operationId).
-	V1UpdateABranchConfig(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, body V1UpdateABranchConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	V1UpdateABranchConfig(ctx context.Context, branchIdOrRef string, body V1UpdateABranchConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// V1DiffABranch [Beta] Diffs a database branch
 	//
 	// Diffs the specified database branch.
 	//
 	// Corresponds with GET /v1/branches/{branch_id_or_ref}/diff (the `V1DiffABranch` operationId).
-	V1DiffABranch(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, params *V1DiffABranchParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	V1DiffABranch(ctx context.Context, branchIdOrRef string, params *V1DiffABranchParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// V1MergeABranchWithBody Merges a database branch
 	//
@@ -12027,9 +11840,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/branches/{branch_id_or_ref}/merge (the `V1MergeABranch` operationId).
-	V1MergeABranchWithBody(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	V1MergeABranchWithBody(ctx context.Context, branchIdOrRef string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// V1MergeABranch Merges a database branch
 	//
@@ -12038,9 +11849,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/branches/{branch_id_or_ref}/merge (the `V1MergeABranch` operationId).
-	V1MergeABranch(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, body V1MergeABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	V1MergeABranch(ctx context.Context, branchIdOrRef string, body V1MergeABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// V1PushABranchWithBody Pushes a database branch
 	//
@@ -12049,9 +11858,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/branches/{branch_id_or_ref}/push (the `V1PushABranch` operationId).
-	V1PushABranchWithBody(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	V1PushABranchWithBody(ctx context.Context, branchIdOrRef string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// V1PushABranch Pushes a database branch
 	//
@@ -12060,9 +11867,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/branches/{branch_id_or_ref}/push (the `V1PushABranch` operationId).
-	V1PushABranch(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, body V1PushABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	V1PushABranch(ctx context.Context, branchIdOrRef string, body V1PushABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// V1ResetABranchWithBody Resets a database branch
 	//
@@ -12071,9 +11876,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/branches/{branch_id_or_ref}/reset (the `V1ResetABranch` operationId).
-	V1ResetABranchWithBody(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	V1ResetABranchWithBody(ctx context.Context, branchIdOrRef string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// V1ResetABranch Resets a database branch
 	//
@@ -12082,18 +11885,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/branches/{branch_id_or_ref}/reset (the `V1ResetABranch` operationId).
-	V1ResetABranch(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, body V1ResetABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	V1ResetABranch(ctx context.Context, branchIdOrRef string, body V1ResetABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// V1RestoreABranch Restore a scheduled branch deletion
 	//
 	// Cancels scheduled deletion and restores the branch to active state.
 	//
 	// Corresponds with POST /v1/branches/{branch_id_or_ref}/restore (the `V1RestoreABranch` operationId).
-	V1RestoreABranch(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, reqEditors ...RequestEditorFn) (*http.Response, error)
+	V1RestoreABranch(ctx context.Context, branchIdOrRef string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// V1AuthorizeUser [Beta] Authorize user through oauth
 	//
@@ -12422,9 +12221,7 @@ type ClientInterface interface {
 	// Disables the selected addon variant, including rolling the compute instance back to its previous size.
 	//
 	// Corresponds with DELETE /v1/projects/{ref}/billing/addons/{addon_variant} (the `V1RemoveProjectAddon` operationId).
-	V1RemoveProjectAddon(ctx context.Context, ref string, addonVariant struct {
-		union json.RawMessage
-	}, reqEditors ...RequestEditorFn) (*http.Response, error)
+	V1RemoveProjectAddon(ctx context.Context, ref string, addonVariant string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// V1DisablePreviewBranching Disables preview branching
 	//
@@ -13504,9 +13301,7 @@ type ClientInterface interface {
 // Deletes the specified database branch. By default, deletes immediately. Use force=false to schedule deletion with 1-hour grace period (only when soft deletion is enabled).
 //
 // Corresponds with DELETE /v1/branches/{branch_id_or_ref} (the `V1DeleteABranch` operationId).
-func (c *Client) V1DeleteABranch(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, params *V1DeleteABranchParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) V1DeleteABranch(ctx context.Context, branchIdOrRef string, params *V1DeleteABranchParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewV1DeleteABranchRequest(c.Server, branchIdOrRef, params)
 	if err != nil {
 		return nil, err
@@ -13523,9 +13318,7 @@ func (c *Client) V1DeleteABranch(ctx context.Context, branchIdOrRef struct {
 // Fetches configurations of the specified database branch.
 //
 // Corresponds with GET /v1/branches/{branch_id_or_ref} (the `V1GetABranchConfig` operationId).
-func (c *Client) V1GetABranchConfig(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) V1GetABranchConfig(ctx context.Context, branchIdOrRef string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewV1GetABranchConfigRequest(c.Server, branchIdOrRef)
 	if err != nil {
 		return nil, err
@@ -13544,9 +13337,7 @@ func (c *Client) V1GetABranchConfig(ctx context.Context, branchIdOrRef struct {
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /v1/branches/{branch_id_or_ref} (the `V1UpdateABranchConfig` operationId).
-func (c *Client) V1UpdateABranchConfigWithBody(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) V1UpdateABranchConfigWithBody(ctx context.Context, branchIdOrRef string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewV1UpdateABranchConfigRequestWithBody(c.Server, branchIdOrRef, contentType, body)
 	if err != nil {
 		return nil, err
@@ -13565,9 +13356,7 @@ func (c *Client) V1UpdateABranchConfigWithBody(ctx context.Context, branchIdOrRe
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /v1/branches/{branch_id_or_ref} (the `V1UpdateABranchConfig` operationId).
-func (c *Client) V1UpdateABranchConfig(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, body V1UpdateABranchConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) V1UpdateABranchConfig(ctx context.Context, branchIdOrRef string, body V1UpdateABranchConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewV1UpdateABranchConfigRequest(c.Server, branchIdOrRef, body)
 	if err != nil {
 		return nil, err
@@ -13584,9 +13373,7 @@ func (c *Client) V1UpdateABranchConfig(ctx context.Context, branchIdOrRef struct
 // Diffs the specified database branch.
 //
 // Corresponds with GET /v1/branches/{branch_id_or_ref}/diff (the `V1DiffABranch` operationId).
-func (c *Client) V1DiffABranch(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, params *V1DiffABranchParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) V1DiffABranch(ctx context.Context, branchIdOrRef string, params *V1DiffABranchParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewV1DiffABranchRequest(c.Server, branchIdOrRef, params)
 	if err != nil {
 		return nil, err
@@ -13605,9 +13392,7 @@ func (c *Client) V1DiffABranch(ctx context.Context, branchIdOrRef struct {
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/branches/{branch_id_or_ref}/merge (the `V1MergeABranch` operationId).
-func (c *Client) V1MergeABranchWithBody(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) V1MergeABranchWithBody(ctx context.Context, branchIdOrRef string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewV1MergeABranchRequestWithBody(c.Server, branchIdOrRef, contentType, body)
 	if err != nil {
 		return nil, err
@@ -13626,9 +13411,7 @@ func (c *Client) V1MergeABranchWithBody(ctx context.Context, branchIdOrRef struc
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/branches/{branch_id_or_ref}/merge (the `V1MergeABranch` operationId).
-func (c *Client) V1MergeABranch(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, body V1MergeABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) V1MergeABranch(ctx context.Context, branchIdOrRef string, body V1MergeABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewV1MergeABranchRequest(c.Server, branchIdOrRef, body)
 	if err != nil {
 		return nil, err
@@ -13647,9 +13430,7 @@ func (c *Client) V1MergeABranch(ctx context.Context, branchIdOrRef struct {
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/branches/{branch_id_or_ref}/push (the `V1PushABranch` operationId).
-func (c *Client) V1PushABranchWithBody(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) V1PushABranchWithBody(ctx context.Context, branchIdOrRef string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewV1PushABranchRequestWithBody(c.Server, branchIdOrRef, contentType, body)
 	if err != nil {
 		return nil, err
@@ -13668,9 +13449,7 @@ func (c *Client) V1PushABranchWithBody(ctx context.Context, branchIdOrRef struct
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/branches/{branch_id_or_ref}/push (the `V1PushABranch` operationId).
-func (c *Client) V1PushABranch(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, body V1PushABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) V1PushABranch(ctx context.Context, branchIdOrRef string, body V1PushABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewV1PushABranchRequest(c.Server, branchIdOrRef, body)
 	if err != nil {
 		return nil, err
@@ -13689,9 +13468,7 @@ func (c *Client) V1PushABranch(ctx context.Context, branchIdOrRef struct {
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/branches/{branch_id_or_ref}/reset (the `V1ResetABranch` operationId).
-func (c *Client) V1ResetABranchWithBody(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) V1ResetABranchWithBody(ctx context.Context, branchIdOrRef string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewV1ResetABranchRequestWithBody(c.Server, branchIdOrRef, contentType, body)
 	if err != nil {
 		return nil, err
@@ -13710,9 +13487,7 @@ func (c *Client) V1ResetABranchWithBody(ctx context.Context, branchIdOrRef struc
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/branches/{branch_id_or_ref}/reset (the `V1ResetABranch` operationId).
-func (c *Client) V1ResetABranch(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, body V1ResetABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) V1ResetABranch(ctx context.Context, branchIdOrRef string, body V1ResetABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewV1ResetABranchRequest(c.Server, branchIdOrRef, body)
 	if err != nil {
 		return nil, err
@@ -13729,9 +13504,7 @@ func (c *Client) V1ResetABranch(ctx context.Context, branchIdOrRef struct {
 // Cancels scheduled deletion and restores the branch to active state.
 //
 // Corresponds with POST /v1/branches/{branch_id_or_ref}/restore (the `V1RestoreABranch` operationId).
-func (c *Client) V1RestoreABranch(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) V1RestoreABranch(ctx context.Context, branchIdOrRef string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewV1RestoreABranchRequest(c.Server, branchIdOrRef)
 	if err != nil {
 		return nil, err
@@ -14548,9 +14321,7 @@ func (c *Client) V1ApplyProjectAddon(ctx context.Context, ref string, body V1App
 // Disables the selected addon variant, including rolling the compute instance back to its previous size.
 //
 // Corresponds with DELETE /v1/projects/{ref}/billing/addons/{addon_variant} (the `V1RemoveProjectAddon` operationId).
-func (c *Client) V1RemoveProjectAddon(ctx context.Context, ref string, addonVariant struct {
-	union json.RawMessage
-}, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) V1RemoveProjectAddon(ctx context.Context, ref string, addonVariant string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewV1RemoveProjectAddonRequest(c.Server, ref, addonVariant)
 	if err != nil {
 		return nil, err
@@ -17232,9 +17003,7 @@ func (c *Client) V1GetASnippet(ctx context.Context, id openapi_types.UUID, reqEd
 }
 
 // NewV1DeleteABranchRequest constructs an http.Request for the V1DeleteABranch method
-func NewV1DeleteABranchRequest(server string, branchIdOrRef struct {
-	union json.RawMessage
-}, params *V1DeleteABranchParams) (*http.Request, error) {
+func NewV1DeleteABranchRequest(server string, branchIdOrRef string, params *V1DeleteABranchParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17295,9 +17064,7 @@ func NewV1DeleteABranchRequest(server string, branchIdOrRef struct {
 }
 
 // NewV1GetABranchConfigRequest constructs an http.Request for the V1GetABranchConfig method
-func NewV1GetABranchConfigRequest(server string, branchIdOrRef struct {
-	union json.RawMessage
-}) (*http.Request, error) {
+func NewV1GetABranchConfigRequest(server string, branchIdOrRef string) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17331,9 +17098,7 @@ func NewV1GetABranchConfigRequest(server string, branchIdOrRef struct {
 }
 
 // NewV1UpdateABranchConfigRequest calls the generic V1UpdateABranchConfig builder with application/json body
-func NewV1UpdateABranchConfigRequest(server string, branchIdOrRef struct {
-	union json.RawMessage
-}, body V1UpdateABranchConfigJSONRequestBody) (*http.Request, error) {
+func NewV1UpdateABranchConfigRequest(server string, branchIdOrRef string, body V1UpdateABranchConfigJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -17344,9 +17109,7 @@ func NewV1UpdateABranchConfigRequest(server string, branchIdOrRef struct {
 }
 
 // NewV1UpdateABranchConfigRequestWithBody constructs an http.Request for the V1UpdateABranchConfig method, with any body, and a specified content type
-func NewV1UpdateABranchConfigRequestWithBody(server string, branchIdOrRef struct {
-	union json.RawMessage
-}, contentType string, body io.Reader) (*http.Request, error) {
+func NewV1UpdateABranchConfigRequestWithBody(server string, branchIdOrRef string, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17382,9 +17145,7 @@ func NewV1UpdateABranchConfigRequestWithBody(server string, branchIdOrRef struct
 }
 
 // NewV1DiffABranchRequest constructs an http.Request for the V1DiffABranch method
-func NewV1DiffABranchRequest(server string, branchIdOrRef struct {
-	union json.RawMessage
-}, params *V1DiffABranchParams) (*http.Request, error) {
+func NewV1DiffABranchRequest(server string, branchIdOrRef string, params *V1DiffABranchParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17457,9 +17218,7 @@ func NewV1DiffABranchRequest(server string, branchIdOrRef struct {
 }
 
 // NewV1MergeABranchRequest calls the generic V1MergeABranch builder with application/json body
-func NewV1MergeABranchRequest(server string, branchIdOrRef struct {
-	union json.RawMessage
-}, body V1MergeABranchJSONRequestBody) (*http.Request, error) {
+func NewV1MergeABranchRequest(server string, branchIdOrRef string, body V1MergeABranchJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -17470,9 +17229,7 @@ func NewV1MergeABranchRequest(server string, branchIdOrRef struct {
 }
 
 // NewV1MergeABranchRequestWithBody constructs an http.Request for the V1MergeABranch method, with any body, and a specified content type
-func NewV1MergeABranchRequestWithBody(server string, branchIdOrRef struct {
-	union json.RawMessage
-}, contentType string, body io.Reader) (*http.Request, error) {
+func NewV1MergeABranchRequestWithBody(server string, branchIdOrRef string, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17508,9 +17265,7 @@ func NewV1MergeABranchRequestWithBody(server string, branchIdOrRef struct {
 }
 
 // NewV1PushABranchRequest calls the generic V1PushABranch builder with application/json body
-func NewV1PushABranchRequest(server string, branchIdOrRef struct {
-	union json.RawMessage
-}, body V1PushABranchJSONRequestBody) (*http.Request, error) {
+func NewV1PushABranchRequest(server string, branchIdOrRef string, body V1PushABranchJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -17521,9 +17276,7 @@ func NewV1PushABranchRequest(server string, branchIdOrRef struct {
 }
 
 // NewV1PushABranchRequestWithBody constructs an http.Request for the V1PushABranch method, with any body, and a specified content type
-func NewV1PushABranchRequestWithBody(server string, branchIdOrRef struct {
-	union json.RawMessage
-}, contentType string, body io.Reader) (*http.Request, error) {
+func NewV1PushABranchRequestWithBody(server string, branchIdOrRef string, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17559,9 +17312,7 @@ func NewV1PushABranchRequestWithBody(server string, branchIdOrRef struct {
 }
 
 // NewV1ResetABranchRequest calls the generic V1ResetABranch builder with application/json body
-func NewV1ResetABranchRequest(server string, branchIdOrRef struct {
-	union json.RawMessage
-}, body V1ResetABranchJSONRequestBody) (*http.Request, error) {
+func NewV1ResetABranchRequest(server string, branchIdOrRef string, body V1ResetABranchJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -17572,9 +17323,7 @@ func NewV1ResetABranchRequest(server string, branchIdOrRef struct {
 }
 
 // NewV1ResetABranchRequestWithBody constructs an http.Request for the V1ResetABranch method, with any body, and a specified content type
-func NewV1ResetABranchRequestWithBody(server string, branchIdOrRef struct {
-	union json.RawMessage
-}, contentType string, body io.Reader) (*http.Request, error) {
+func NewV1ResetABranchRequestWithBody(server string, branchIdOrRef string, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -17610,9 +17359,7 @@ func NewV1ResetABranchRequestWithBody(server string, branchIdOrRef struct {
 }
 
 // NewV1RestoreABranchRequest constructs an http.Request for the V1RestoreABranch method
-func NewV1RestoreABranchRequest(server string, branchIdOrRef struct {
-	union json.RawMessage
-}) (*http.Request, error) {
+func NewV1RestoreABranchRequest(server string, branchIdOrRef string) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -19772,9 +19519,7 @@ func NewV1ApplyProjectAddonRequestWithBody(server string, ref string, contentTyp
 }
 
 // NewV1RemoveProjectAddonRequest constructs an http.Request for the V1RemoveProjectAddon method
-func NewV1RemoveProjectAddonRequest(server string, ref string, addonVariant struct {
-	union json.RawMessage
-}) (*http.Request, error) {
+func NewV1RemoveProjectAddonRequest(server string, ref string, addonVariant string) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -25027,9 +24772,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /v1/branches/{branch_id_or_ref} (the `V1DeleteABranch` operationId).
-	V1DeleteABranchWithResponse(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, params *V1DeleteABranchParams, reqEditors ...RequestEditorFn) (*V1DeleteABranchResponse, error)
+	V1DeleteABranchWithResponse(ctx context.Context, branchIdOrRef string, params *V1DeleteABranchParams, reqEditors ...RequestEditorFn) (*V1DeleteABranchResponse, error)
 
 	// V1GetABranchConfigWithResponse Get database branch config
 	//
@@ -25038,9 +24781,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/branches/{branch_id_or_ref} (the `V1GetABranchConfig` operationId).
-	V1GetABranchConfigWithResponse(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, reqEditors ...RequestEditorFn) (*V1GetABranchConfigResponse, error)
+	V1GetABranchConfigWithResponse(ctx context.Context, branchIdOrRef string, reqEditors ...RequestEditorFn) (*V1GetABranchConfigResponse, error)
 
 	// V1UpdateABranchConfigWithBodyWithResponse Update database branch config
 	//
@@ -25049,9 +24790,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/branches/{branch_id_or_ref} (the `V1UpdateABranchConfig` operationId).
-	V1UpdateABranchConfigWithBodyWithResponse(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V1UpdateABranchConfigResponse, error)
+	V1UpdateABranchConfigWithBodyWithResponse(ctx context.Context, branchIdOrRef string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V1UpdateABranchConfigResponse, error)
 
 	// V1UpdateABranchConfigWithResponse Update database branch config
 	//
@@ -25060,9 +24799,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/branches/{branch_id_or_ref} (the `V1UpdateABranchConfig` operationId).
-	V1UpdateABranchConfigWithResponse(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, body V1UpdateABranchConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*V1UpdateABranchConfigResponse, error)
+	V1UpdateABranchConfigWithResponse(ctx context.Context, branchIdOrRef string, body V1UpdateABranchConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*V1UpdateABranchConfigResponse, error)
 
 	// V1DiffABranchWithResponse [Beta] Diffs a database branch
 	//
@@ -25071,9 +24808,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/branches/{branch_id_or_ref}/diff (the `V1DiffABranch` operationId).
-	V1DiffABranchWithResponse(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, params *V1DiffABranchParams, reqEditors ...RequestEditorFn) (*V1DiffABranchResponse, error)
+	V1DiffABranchWithResponse(ctx context.Context, branchIdOrRef string, params *V1DiffABranchParams, reqEditors ...RequestEditorFn) (*V1DiffABranchResponse, error)
 
 	// V1MergeABranchWithBodyWithResponse Merges a database branch
 	//
@@ -25082,9 +24817,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/branches/{branch_id_or_ref}/merge (the `V1MergeABranch` operationId).
-	V1MergeABranchWithBodyWithResponse(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V1MergeABranchResponse, error)
+	V1MergeABranchWithBodyWithResponse(ctx context.Context, branchIdOrRef string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V1MergeABranchResponse, error)
 
 	// V1MergeABranchWithResponse Merges a database branch
 	//
@@ -25093,9 +24826,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/branches/{branch_id_or_ref}/merge (the `V1MergeABranch` operationId).
-	V1MergeABranchWithResponse(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, body V1MergeABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*V1MergeABranchResponse, error)
+	V1MergeABranchWithResponse(ctx context.Context, branchIdOrRef string, body V1MergeABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*V1MergeABranchResponse, error)
 
 	// V1PushABranchWithBodyWithResponse Pushes a database branch
 	//
@@ -25104,9 +24835,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/branches/{branch_id_or_ref}/push (the `V1PushABranch` operationId).
-	V1PushABranchWithBodyWithResponse(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V1PushABranchResponse, error)
+	V1PushABranchWithBodyWithResponse(ctx context.Context, branchIdOrRef string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V1PushABranchResponse, error)
 
 	// V1PushABranchWithResponse Pushes a database branch
 	//
@@ -25115,9 +24844,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/branches/{branch_id_or_ref}/push (the `V1PushABranch` operationId).
-	V1PushABranchWithResponse(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, body V1PushABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*V1PushABranchResponse, error)
+	V1PushABranchWithResponse(ctx context.Context, branchIdOrRef string, body V1PushABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*V1PushABranchResponse, error)
 
 	// V1ResetABranchWithBodyWithResponse Resets a database branch
 	//
@@ -25126,9 +24853,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/branches/{branch_id_or_ref}/reset (the `V1ResetABranch` operationId).
-	V1ResetABranchWithBodyWithResponse(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V1ResetABranchResponse, error)
+	V1ResetABranchWithBodyWithResponse(ctx context.Context, branchIdOrRef string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V1ResetABranchResponse, error)
 
 	// V1ResetABranchWithResponse Resets a database branch
 	//
@@ -25137,9 +24862,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/branches/{branch_id_or_ref}/reset (the `V1ResetABranch` operationId).
-	V1ResetABranchWithResponse(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, body V1ResetABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*V1ResetABranchResponse, error)
+	V1ResetABranchWithResponse(ctx context.Context, branchIdOrRef string, body V1ResetABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*V1ResetABranchResponse, error)
 
 	// V1RestoreABranchWithResponse Restore a scheduled branch deletion
 	//
@@ -25148,9 +24871,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/branches/{branch_id_or_ref}/restore (the `V1RestoreABranch` operationId).
-	V1RestoreABranchWithResponse(ctx context.Context, branchIdOrRef struct {
-		union json.RawMessage
-	}, reqEditors ...RequestEditorFn) (*V1RestoreABranchResponse, error)
+	V1RestoreABranchWithResponse(ctx context.Context, branchIdOrRef string, reqEditors ...RequestEditorFn) (*V1RestoreABranchResponse, error)
 
 	// V1AuthorizeUserWithResponse [Beta] Authorize user through oauth
 	//
@@ -25541,9 +25262,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /v1/projects/{ref}/billing/addons/{addon_variant} (the `V1RemoveProjectAddon` operationId).
-	V1RemoveProjectAddonWithResponse(ctx context.Context, ref string, addonVariant struct {
-		union json.RawMessage
-	}, reqEditors ...RequestEditorFn) (*V1RemoveProjectAddonResponse, error)
+	V1RemoveProjectAddonWithResponse(ctx context.Context, ref string, addonVariant string, reqEditors ...RequestEditorFn) (*V1RemoveProjectAddonResponse, error)
 
 	// V1DisablePreviewBranchingWithResponse Disables preview branching
 	//
@@ -33232,9 +32951,7 @@ func (r V1GetASnippetResponse) ContentType() string {
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /v1/branches/{branch_id_or_ref} (the `V1DeleteABranch` operationId).
-func (c *ClientWithResponses) V1DeleteABranchWithResponse(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, params *V1DeleteABranchParams, reqEditors ...RequestEditorFn) (*V1DeleteABranchResponse, error) {
+func (c *ClientWithResponses) V1DeleteABranchWithResponse(ctx context.Context, branchIdOrRef string, params *V1DeleteABranchParams, reqEditors ...RequestEditorFn) (*V1DeleteABranchResponse, error) {
 	rsp, err := c.V1DeleteABranch(ctx, branchIdOrRef, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -33249,9 +32966,7 @@ func (c *ClientWithResponses) V1DeleteABranchWithResponse(ctx context.Context, b
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/branches/{branch_id_or_ref} (the `V1GetABranchConfig` operationId).
-func (c *ClientWithResponses) V1GetABranchConfigWithResponse(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, reqEditors ...RequestEditorFn) (*V1GetABranchConfigResponse, error) {
+func (c *ClientWithResponses) V1GetABranchConfigWithResponse(ctx context.Context, branchIdOrRef string, reqEditors ...RequestEditorFn) (*V1GetABranchConfigResponse, error) {
 	rsp, err := c.V1GetABranchConfig(ctx, branchIdOrRef, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -33266,9 +32981,7 @@ func (c *ClientWithResponses) V1GetABranchConfigWithResponse(ctx context.Context
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/branches/{branch_id_or_ref} (the `V1UpdateABranchConfig` operationId).
-func (c *ClientWithResponses) V1UpdateABranchConfigWithBodyWithResponse(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V1UpdateABranchConfigResponse, error) {
+func (c *ClientWithResponses) V1UpdateABranchConfigWithBodyWithResponse(ctx context.Context, branchIdOrRef string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V1UpdateABranchConfigResponse, error) {
 	rsp, err := c.V1UpdateABranchConfigWithBody(ctx, branchIdOrRef, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -33283,9 +32996,7 @@ func (c *ClientWithResponses) V1UpdateABranchConfigWithBodyWithResponse(ctx cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/branches/{branch_id_or_ref} (the `V1UpdateABranchConfig` operationId).
-func (c *ClientWithResponses) V1UpdateABranchConfigWithResponse(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, body V1UpdateABranchConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*V1UpdateABranchConfigResponse, error) {
+func (c *ClientWithResponses) V1UpdateABranchConfigWithResponse(ctx context.Context, branchIdOrRef string, body V1UpdateABranchConfigJSONRequestBody, reqEditors ...RequestEditorFn) (*V1UpdateABranchConfigResponse, error) {
 	rsp, err := c.V1UpdateABranchConfig(ctx, branchIdOrRef, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -33300,9 +33011,7 @@ func (c *ClientWithResponses) V1UpdateABranchConfigWithResponse(ctx context.Cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/branches/{branch_id_or_ref}/diff (the `V1DiffABranch` operationId).
-func (c *ClientWithResponses) V1DiffABranchWithResponse(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, params *V1DiffABranchParams, reqEditors ...RequestEditorFn) (*V1DiffABranchResponse, error) {
+func (c *ClientWithResponses) V1DiffABranchWithResponse(ctx context.Context, branchIdOrRef string, params *V1DiffABranchParams, reqEditors ...RequestEditorFn) (*V1DiffABranchResponse, error) {
 	rsp, err := c.V1DiffABranch(ctx, branchIdOrRef, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -33317,9 +33026,7 @@ func (c *ClientWithResponses) V1DiffABranchWithResponse(ctx context.Context, bra
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/branches/{branch_id_or_ref}/merge (the `V1MergeABranch` operationId).
-func (c *ClientWithResponses) V1MergeABranchWithBodyWithResponse(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V1MergeABranchResponse, error) {
+func (c *ClientWithResponses) V1MergeABranchWithBodyWithResponse(ctx context.Context, branchIdOrRef string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V1MergeABranchResponse, error) {
 	rsp, err := c.V1MergeABranchWithBody(ctx, branchIdOrRef, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -33334,9 +33041,7 @@ func (c *ClientWithResponses) V1MergeABranchWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/branches/{branch_id_or_ref}/merge (the `V1MergeABranch` operationId).
-func (c *ClientWithResponses) V1MergeABranchWithResponse(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, body V1MergeABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*V1MergeABranchResponse, error) {
+func (c *ClientWithResponses) V1MergeABranchWithResponse(ctx context.Context, branchIdOrRef string, body V1MergeABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*V1MergeABranchResponse, error) {
 	rsp, err := c.V1MergeABranch(ctx, branchIdOrRef, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -33351,9 +33056,7 @@ func (c *ClientWithResponses) V1MergeABranchWithResponse(ctx context.Context, br
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/branches/{branch_id_or_ref}/push (the `V1PushABranch` operationId).
-func (c *ClientWithResponses) V1PushABranchWithBodyWithResponse(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V1PushABranchResponse, error) {
+func (c *ClientWithResponses) V1PushABranchWithBodyWithResponse(ctx context.Context, branchIdOrRef string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V1PushABranchResponse, error) {
 	rsp, err := c.V1PushABranchWithBody(ctx, branchIdOrRef, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -33368,9 +33071,7 @@ func (c *ClientWithResponses) V1PushABranchWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/branches/{branch_id_or_ref}/push (the `V1PushABranch` operationId).
-func (c *ClientWithResponses) V1PushABranchWithResponse(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, body V1PushABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*V1PushABranchResponse, error) {
+func (c *ClientWithResponses) V1PushABranchWithResponse(ctx context.Context, branchIdOrRef string, body V1PushABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*V1PushABranchResponse, error) {
 	rsp, err := c.V1PushABranch(ctx, branchIdOrRef, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -33385,9 +33086,7 @@ func (c *ClientWithResponses) V1PushABranchWithResponse(ctx context.Context, bra
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/branches/{branch_id_or_ref}/reset (the `V1ResetABranch` operationId).
-func (c *ClientWithResponses) V1ResetABranchWithBodyWithResponse(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V1ResetABranchResponse, error) {
+func (c *ClientWithResponses) V1ResetABranchWithBodyWithResponse(ctx context.Context, branchIdOrRef string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*V1ResetABranchResponse, error) {
 	rsp, err := c.V1ResetABranchWithBody(ctx, branchIdOrRef, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -33402,9 +33101,7 @@ func (c *ClientWithResponses) V1ResetABranchWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/branches/{branch_id_or_ref}/reset (the `V1ResetABranch` operationId).
-func (c *ClientWithResponses) V1ResetABranchWithResponse(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, body V1ResetABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*V1ResetABranchResponse, error) {
+func (c *ClientWithResponses) V1ResetABranchWithResponse(ctx context.Context, branchIdOrRef string, body V1ResetABranchJSONRequestBody, reqEditors ...RequestEditorFn) (*V1ResetABranchResponse, error) {
 	rsp, err := c.V1ResetABranch(ctx, branchIdOrRef, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -33419,9 +33116,7 @@ func (c *ClientWithResponses) V1ResetABranchWithResponse(ctx context.Context, br
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/branches/{branch_id_or_ref}/restore (the `V1RestoreABranch` operationId).
-func (c *ClientWithResponses) V1RestoreABranchWithResponse(ctx context.Context, branchIdOrRef struct {
-	union json.RawMessage
-}, reqEditors ...RequestEditorFn) (*V1RestoreABranchResponse, error) {
+func (c *ClientWithResponses) V1RestoreABranchWithResponse(ctx context.Context, branchIdOrRef string, reqEditors ...RequestEditorFn) (*V1RestoreABranchResponse, error) {
 	rsp, err := c.V1RestoreABranch(ctx, branchIdOrRef, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -34106,9 +33801,7 @@ func (c *ClientWithResponses) V1ApplyProjectAddonWithResponse(ctx context.Contex
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /v1/projects/{ref}/billing/addons/{addon_variant} (the `V1RemoveProjectAddon` operationId).
-func (c *ClientWithResponses) V1RemoveProjectAddonWithResponse(ctx context.Context, ref string, addonVariant struct {
-	union json.RawMessage
-}, reqEditors ...RequestEditorFn) (*V1RemoveProjectAddonResponse, error) {
+func (c *ClientWithResponses) V1RemoveProjectAddonWithResponse(ctx context.Context, ref string, addonVariant string, reqEditors ...RequestEditorFn) (*V1RemoveProjectAddonResponse, error) {
 	rsp, err := c.V1RemoveProjectAddon(ctx, ref, addonVariant, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -41491,554 +41184,554 @@ func ParseV1GetASnippetResponse(rsp *http.Response) (*V1GetASnippetResponse, err
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
 	"7L0Ld9s2sjj+VfjjvXs23ZVs+REn8T17+lcdN/U2sb22027b5DIQCUmISYAFQMtqmvvZ/wcPvgG+ZKdp",
-	"1j09MUViBoMBMAAG8/jg+iSKCYaYM/fwg8v8JYyAfJz6HBF8keALyGKCGRQvY0piSDmCssiMAuwvPRSI",
-	"H3wdQ/fQZZwivHA/jlx/Cf1rjyZYF8BJGIJZCN1DThM4SgFwEs0glQAUAg4DD3AjvgXink/wHC3q2D6O",
-	"XAsVon7GYSwJRhxGrN6OlooxiGTjIU4i9/AX1w8Jhu7IjZMwdEfuEoKQL92Rq4hLqPgWoQUFXDwxCAN3",
-	"5AYwDsnafTuq42cc8IQVazi6OJ5eHT93R+7z46n4c/zvE/X7fPr6Uj5cHL86++Hk9IV8vLyaXlzpH69P",
-	"T8WTqaIkDuztFLyCvyaIwkCQIBud0VbqnBKivB4yew99LurRLwClYN1a78hdEXodINowRiw0IsHYfBAW",
-	"OzvHWhmI/VoiJsEN4PAHgBFfXyazgEQANUwJP2GcRJ4q1s7lcnEjBRiEa458Zq8TUkok9wiGZ3P38Jc6",
-	"j2tkkgAWqMvnoMTVNFesLRu5IfGBkBmNH6/kB0OBCDIGFuZvFAJGOrBTE1cgpVJxXk2GtMsAbqItn70t",
-	"XS1YnjG4SIjGUCfkrUTBkpAXO6RG30fTsInR93BtHzMgRt41XHeYc0J0MZ+iOO3a1vJLwJadCjauC4Vi",
-	"mEGay485oZF4csXMHXMk5VQrklSI1z7EFM7RbSdCGPQp5N77Ffc4jOJQCHjByyBAgjkgPC/y+KOVqupA",
-	"ywV/CBfAX8u1ZRYitpTAacVihLTSWJa1Q3hlWgiMkimOw/U5JeL3NAgI/oYEckDBWxDFYcoagj0NGiMu",
-	"xLF6dwMoApjr194T1RWlIVqALSy+JYk5kvuXhEMPYcYB9uW6rOpB8c2+qC7hSy+aAy9eqmU7e7GCM0/8",
-	"UFJi4QW0LIRzplZILkrajC7kRcinRJCEPBYBuTcQb2GAkkg9h4DKGe8j77bwvFv8sV/88bT4Y6dUbueg",
-	"hGLf9MsjMUcR+g0Gnh8n1m8RjAhdVz4v0WJZ+rJfIib9ZarC8M2EqFSFge0F5gZeAOdACMLGcnooqSHg",
-	"7eynT7tPm+HEUGmo4W11TpTHw6g4VI0zJeHLI7k5bBbIEbj1RDWQcS9IKGiRuAhzuNBbZzUriBzbEIvC",
-	"xe3wjJAQAlwrKSqMKblBAaTFJayAOZipUoSEHkO/wW70VKG8BCNemsYEYyhPGGItjCH1Ie4m4ALExHeP",
-	"oQVO4gZyCo2GtxxSDEIPYILXEUmYlzBIWZFVfbDEcQi9XOx7fogg5h4KWKd1pIIogx4CDCOAQjnRBCWD",
-	"GrIJE/TK1I/w3xI6vNUSeLNWKxTDWi1hh7c6oWE/sBnis8S/hnwow3IEGzGtgGYQ43L4IcwLEPMJDYby",
-	"IAXfiAMZkkHtT6GHtF6RPazeOfDhjJDroazL4DfiXY5ls0YM4d4cLSIwuPkSeLO2KxTDGi5hh7R6gfgy",
-	"mQ1ttobeqN0pjkEN18ADWx6CTVouoDdtucQxtOUCeIOW915jFoQs7mZDozEN5b2C3oz3Gscw3ivgQbzX",
-	"oNco9jDBPvSk2rEnAdfgGpCh7FPAG3FPoxjEPAU7hHfXcO2HBAxeozL4zdqeYRnW/BR8Iw70nrshwtcw",
-	"QNgjKPCHMrCMZCMuVlANYmUZxxB+YiKIH8oODb0RH1IcgxiggYe0XGq5BlbLQuAPnoQKeCOeaRQb0L7J",
-	"JChguINWbDD8CwiGjAAFPggyJhzN14MZqME3416KZBjrNPSQ1vMV4v5yaOM19EZtT3EMaroGHtpyDukm",
-	"TRfgG7ddIhnceAE9pPUrONvzIF9CCpNoYP0SByMhwENPeitCrwkb2gUaeqOqB/FOgfbetdwObejtZqPs",
-	"diCLbgdx5zdCoqENlbAbtVVhGNRcCdqjxUtCrj0wFzMwYUKQaBOLXrXbkCg62EaEJBR1h5/BOaFw05aY",
-	"sPRuiglJr7bo6x7g+5Axj5NriAe0xYSld1tMSHq1JZoD7wZSNEfKosMDnMMo5gMaZEXVu1VWTL2aFgPG",
-	"VoQGd9W+Zny9G9mMrldLGcTBEIV2Fbh3Gwqw/QlmERtKrgAdRqyA7Erq+xX34G3c7XZWMAFSD4QhWXkJ",
-	"Vp0KM86iBfYQZt0amuJKOJH2jzTqBSdOuumAYpoAfwnwoq/MNeJDAcQc8bXWKNwlxgTfGU4hQubA50Ts",
-	"fikJw7vGmuA7xJvJgrvrJqWz2AQf4XE6/K3DXZQJIV7wZa9ZwqCf3zgrGgeRyBJpD8I8PU1AZ3u6KoIi",
-	"KRsjCEp9MQhddZbdHcJskm2OEt8gPoxbEVggX7ZtGLhhdm/cHPPk3hhtbW5vjrE0tTdGRyFI+FKMjo2Q",
-	"+OQG0nUf4NTeszx9xQ8OMR+GqSRS7gxTmcub4W2a2XeE2TjFN8Qt5/pmOPJJvyGeltl/Z9gtYmAz/I3y",
-	"YEPUVsGwGd6qhNgUmxIV/bDMgbR+zDpEdRHruO1ITZU1fM/NRgYtKJhLa1Lsr/tWXd4rNZUsGsJ34owC",
-	"k2eOdf+2cbnTG8gYCTy05sxafHD1OYYhNGAUzRKmDXf7KRVNoD20eyXwISpJBckgvclOncEagwj5HoUL",
-	"xDit+g1ZgRO+JBT9pqZ2DHg3R5MSjkbzaCHxruG6vZAUi0s0i/v1YgYaIdzrNJIBpnboQnZS4HNtuZ0a",
-	"VoOZH8D5YoneX4cRJvGvlPHkZnW7/m36zdHz429ffHfyz+9fvjo9O//XxeXV6x9+/PdPPx9Odnb39h8f",
-	"PHn6zB01YDj8VCgO/9//91///Zf/fZNMJrsHf3v0lff38T9+efvh4//89c2bN28O37i/i097vvwXfj3a",
-	"2n73f+7I7WQ/TgGHXogixKvW4N06ogCfaqIa1wUzKOFxbxilSRpQmdK1UjinkC17Qyth1RtsBWd7HYEU",
-	"YSmZhIP+phMMRKEWLRD7dB1LHyjGIFU+Bt2R9K82uzbpeg0mVQpi8+uDmPvLnleGNejUg6MoBnhCMeNI",
-	"eo8tdcFO06OGvcdCkcFGACfajgfhxcDmVYYFTBj0xKihN43rTmFgZajYzJsTugI0ELsxQgdSpHzrvKoo",
-	"7nMqLaFlTOkUMfA5uhE1cBRBkvBO7vIZPEN4EUIv1pdePWvnYME69m4KgSI4I7fdiBQnsc7zImL9FckC",
-	"aMBeV4IpF9wZokF6LdXVJ7YKTihaIAw4oZ3BCzrLbuS2bcpFGZMsKNDpjlwOb3lIfBCK5xUKEckeUlE/",
-	"cm8IBgvYTWBErN8hQAGwtjXQDODdgBAFXoI5Coc7AyuMmg9eH1/oMiSDOIDde1xzGfg+ScQWvOP2vQgq",
-	"9rFSIPaF1AfYIZXq8SP3z8iHQ1DoA88GLU8xDGaARrBJY9Ss6D1eCmB9FtMcck5J1BGGxx4IxNlC7k1L",
-	"M0S9GXXEsiSMd69zkADmsVxKu9cSE9qDJjU5vdTxvxtQywJa8LOnSO83Q9SRUys4U8d/GnsBYnEI1t2p",
-	"KwJ3HLJFELU+sf4xVqx+yQbXYJvfb81pt4NHbkd32wZn2jZXWasfrM3JtcGFtc1B1ep9anMtNTqOtriF",
-	"dnH6bPTobHLXbHTGbHe1bPCjtDtJWl0gm/0bO3gvNrkmNvgdNngVtvkMWh0Cbd5+Tb58rZ56djc8q49d",
-	"kwddq3+c3fnN6tlm9lvr6pXW5HPW6lFmdxez+oJ18PRqcONqc9KyemDZ3Kuanac6uEY1+T01ODXZXJY6",
-	"OCR1dTdq9SVqcxRqcwrp5PLR7M/R6KzR5IbU6mRk9yCyugdZnX8aPHva/HasTjk2P5NGL5J2H5EGBxC7",
-	"d0eT70arZ4bd7cLqU9HoMdHuD9Hg7GD3ZLDYzDdZxBvN3U227E3eB3bfAqvjgNktoMVJotUPw25O32Is",
-	"b7OEt5i5d7CXbrFj7mAr3dWQuYttcVdL5l4Wxp3tfXvZGdssaU3GrjbTWbv5sNm+124x3MHKv8X6voOF",
-	"f7tPRLOzQrs7RG7z29mg12itW7OhNBlMdrKGbDF1bDFktNrsNVrkdTARazAA62sB18uUspcx3AC7wUFW",
-	"gT2tN3vbZnY1mOtqDtdu3tXNeKuPpVAXO6DBxlLDrPeGGVBtYo+2mbXZUFvC4ZaCfa3Ve3kg9LJbH2Dl",
-	"P8iEv6fPQ2+HhgZDNrstlt3QqsGyrcEwrMX2qsWwqm7P06CFrelYzRpUi5mc0SbObo9ntedqNrdqtOWy",
-	"GSaZrY5aTIoaDWVsVjBmc5UGWxSToUnNTqZuVtJqM1Kx5TAZarTbjHQxIGgw5miy1LDbWbRbUXQ1kRhi",
-	"uNBsldBgc1A1KDCYCxSMAepX/aZ7/MZL+sYr+PIFe+32vHJVXrnDrtxQN9w/2y6SLdfE1ktg2xWv9QK3",
-	"9Xq27fK15Wq168Wp8VrUdulZv9I0XFgWbx+Nd4vFi8PitaDh0q94pVe7sLMYhXY3Vm23TLWE5W2MwWsL",
-	"HyxQw38iPpUzwBBpm6oLW3d3src12drZ2dvamQg5SUIZepswvqCQ1aNs0/SiN0L4pTYu2TGZTRJVT2Ox",
-	"yt2hhBnpKkwt+0bmblCZRgxtUkk0BD9vIGXSsMrdnew+nuzt7E7kf/X2GGBMkfktpDyHIeTQHqW5kAgg",
-	"ta4h14aI0RVGpGBvGyrmAIX2ioNZdiNfj4g8y+7Rjd/0rTm89cOEoRv4CmEUCeLV/W+U/pxYIjmnd+JG",
-	"p+PcoqEeWV8POg/iBcKwuYy9t+Rib3kfQsDUDhzDsCU9Q9phJ6fTo6uTH47dkasevO+Opy+vvvspf/H6",
-	"NH91dPbq5PSF9/rcHbmvT78/Pfvx1B25L87Ey+fqx8npyZX37fTkZZ6ZRT9dXp1dqLwsr89fXEyfq+fz",
-	"6evLPHXL2cVxEbiQy0Umeyl9O/nZnNulOvHg3DXwtt4ldR4WUr6kYy4fRfbx25ARpZRcx2ivZcg4EUJ1",
-	"xeEvYZCEPcEXiHsqLYxxSCjziQxVksiVrF6MZSHhjV4A8njKvWqaowDGFPqiyekEK+XPcK+WiDlzBMPA",
-	"QczJSzsAB84KhaGDCXdm0IlJnIg6gi3XYFhpzWeB1R2JtrnMWymVivX5B6jYVMQqjYNnm2mxGEEs9YAy",
-	"uDVQT5NWrBNhvrfrGr0ZKLxBcJXV+58xS+Va1chnzRZtbNNz2OdMHDoGt5yXiHEHyAXZoQlmDifOAnJH",
-	"TSdHVeEgzDgEcmCWUlYJbp9fnP3z+OgqT0XlvTp5cTG9Ojk7vXRHbv7DO59eqlxWhXcZG799fXqkXj0/",
-	"Pn959lPlpS73dlgGlLqpFOJLLwAcmIa3KeuU3mAW+9M4mUpipDSPOuTWKtLVKHo5of02LQrSoRJUbpcc",
-	"hBFHcsjcwXbmtWzE5vsolcZrLjbhuYRtJq4KMGomNwmvFbHfJti8D5VJXjhdxwSJzpU+Zy7CAbzdktcw",
-	"gih3z588eer7cAyCJ5Px/s7+0/Gz+d6T8X4A9g52nzx9Nnm8lw6bQ/c7GIbE+ZHQUJ6hwmThHrpL8XK8",
-	"Sl/qyexmYlCfw96veDqpsz3T7se3o27J7Yqy+WDfKJtrjTXIKfjbjHpsCXYfHzQssfXXkdhGeBGIzctI",
-	"/t1etXXhU2z84MaAc0iFmPvfX6bjn8H4t7f672T8zBu//dt/u52S8GWMz5eKq+8uzq6ubIKn2EGm1tW3",
-	"uBnXTSJGtmdUS8SXYumSt6w+uu1Tcq5LdE+U+B8wlu5jmFjWJzsTP+242iTVY6W6fEiZQI9kNSpRneHw",
-	"X96xHJ04KoOmo1RMWpD6qXZJa55SZqtDaU050DeTXTo+InCbKj0O9kdFHcj+qCRvwPg37+0vWtS8/btZ",
-	"0tx7Fjlb8rjmhZOrBInWfG+qv9T6bugvnYdTd4ze4I9DskB4HKtEh8VzmTuHgCcUbpdKFA8v7pLzmB1u",
-	"b+tKtnwSba/gbEnINdtWeCArb6o0hwrbuTkIGawNhBKxrbqvADJ5PZLmmMsSYeV5x3wiWYeJzP2q8sCl",
-	"SeCyDHBp+rQsj1qe0C1P35ZnWSvkeyskeytkemtK5WZNAWdJ8FbI7taUvs2a9q1rUrfWw3nLqbt8vC0L",
-	"ie+urs4diAO54IiTC4U+RDewcnpRIo2J00vr8bjt3FtXcZVJOtcFHFXA0VJ2yzmZy3O+1vwGI4cvoaNU",
-	"CmkhpQ2YQSdhsHTW2nkshsQT+c+YUERCaGQ1hQu7Sq2mOisTfqEKOLqAgeAXUyuB8g5K3VeCMF4Cd+TO",
-	"IBd/FkCfagIKVlIjpQSFOTFyHjbRIh3rMDWx1edoVxQLdhF4RhcAa03/Dzt26qToGRVlpBaOUz+C9cXJ",
-	"sNjsPj4YnJ5T0arzcx6FAEVX5Briroq6ejpv/Xm27qQ9g7cxEhPDgi1z4TN/8UCIQIekuul1VRGoVHdl",
-	"N1NoRCPP5G2MKZ8p5xTNEg7FvjIWFB1+cK/hWu0IU5c73c3q98eRO0eU8dzVS30tvJTKxHqJ/N1H0W6V",
-	"8pRJpyw/ksuhaEQEORDDu7JoMka20mLbaZmt2ygsdBaIQkPaVVMTy0XSBtsmZQWh3BsaxWdB0tdyV2e9",
-	"Us9SbcpvXUX+tlFHCiJYPufY5EhDiuXKi8rIlDwyjbGsG7vXXu1kY/ZsXUD0sK3JHpLGCxEopeJMKD4k",
-	"gCF2KNlyyP3Dy+mrl4c7WzvyDQrGCugwwSyGvjQtlReqZrjdrUkFjlOAGVJKr+61yekzDQIK5VVv9+oK",
-	"i7ZpVUl3y+X17scl4I745JB5usjRbIHTcqOwxMnJ021P3S5pBgtl02AagKDPubsxmX/9vNlFTWGpSbK4",
-	"Lk4e5NO9yidtDmjTugTN4udBPm0on0wam7xLTB12BxNSSaMLEkKTZQkEgUdwuFan67oFSf69dYOdl20m",
-	"wy4QUxu2uzJZGbmcS98QglWyw5pCLrOP2Bm16de0wUtGYxm5vcmX8qBjunnQW8Gz8+PT6Yk3PT/xvj/+",
-	"yR25NyBMZDOux7r4OFN6ZVCXVxcn58fej8fffHd29r13eXx0cXxVAF4tGfS9tLqGO4RUUJWXTEW1Iz46",
-	"UcK4PB8yDih3xKFLnmgvX59Pv5leHntOTOEc3W5JO+TyAQcTXtHbZ1AFOVbQsyvyyyel/cdPup2VUvgu",
-	"C5PuHbTACC8Kasqu5z0QLghFfBmJA/Xl7uOD4sUO4wAHs7VhB55D5VLwOHh+OXVH7rFGk6L7Tv413zWj",
-	"G8Ch9351XV7AGqmvkVIk4sJamXlZCGLz61/NFwEltfq/pt8Ya4K3xdVBSKS3prBQ13Dtkbi8iGZ7N7TA",
-	"2YWasZII3J4oqF0pAPIf1SFy3dGa5Jqvy5ycGis2b8XMbDRz8Vdk3rYxWGFB++IjaBYkia4RXSwIEdXK",
-	"jpXdKKszzKRNBtmxdZD59KZY8HzcbzR+GSPn+Mh8q9Slf0furZEz6/adgxoLogcEEgEi2HzXXS+FXIeu",
-	"Pw52Hz/eefYf1/ln35/fde+39POd97F9weraRdU93YGJb593PxKfD+9HY49dG/rprfHCGmFPVDPKNiCt",
-	"NeQbEvsW9mqJaHAOKF9PE266H3y/umYVHaW8+su1lFsrGIbja0xWeFuU3nrPlJ09CnwPMZZA2oigvpPS",
-	"hvYCmbpKzYkwiIhaPZ0Mx58DDmaAwdfxgoIAXkp+Nxhym4qbLqPLYJBSUgrquOMlCkPhWjIECfaX3hwg",
-	"5Wew692QMImgF0AO/KW/jCDm0vXCAJxB7aVQgAsoCcNJ6l4TGiD2PXX2Vzg9bUmGCM6LPC4X8YkYFuUi",
-	"B3ZqG+p+Yqa2oX1PG6l45sWEcS9erhnyQejNgH+dxOl305zNDOdsOjZtKKxmoq1QTMlCahIKfTzJDUHd",
-	"kbvjybOV7lnV1zCot1R2oeIhDFLumDtd9p1iXF7U1NeyB/OGFvtS9pzmZP3TEzMlpgqemigxkfysUF1e",
-	"086k8NrUh+Yrxmz+1SysOaALyA2OCWmRqm6lOA4MvV7DmNX+tk1ZZxYaJmGsHFge9MoPeuUHvfKDXvmP",
-	"1itrdzoSQvZJfepUvUo/WXeW/KWqTi0qPluvYp9LM8R2e9oHW9kv31bWOPYQu54mnDAfhPCI4DkyrCQL",
-	"SlZ86cWQ+tq2rKxafyG/O/o7WEBnTqgTIHbtAI1bcGjUyamzS6rLWxWudzGr0/IK3ApUjoy/IJX6kg5R",
-	"Xt2Pi8Y4nDgIOy++uTuaEPYQ9imUW3ojYQqfk5VSNJk4dae0VQZKpS8NlJcZbBs0F2qv32R1pNZuqdfY",
-	"m0wmIzfrtB3xiy8pSRbLOOFehGai1M7u46y2Rbwnabdse1h5N1IuhbQuZZgPcWFoDUNQb9hgTBVTacGU",
-	"9sVStD5vxshq1vG5sa3SWER2766xb2taonwk2Ye4bbV8GIYPw3DgMNTGkxEJVNDDLvvVDmP1NUfhK8gp",
-	"8hv3rrKAwZuKeeAGoNCbrTk06xfmTC0JjSUSJq1VzSWq7jYlhKMqDVV8xhM0iiDjIIo7mN5mRUcZG0wo",
-	"052y2jcbVrc5UpvyrW2WxFLNsZ05Dm0XnCK3M5/LgtWrGlcN3plGj8uqK2V9WVREFQ7K2d5zhjCga3fU",
-	"3WizPjq6bPU325NzwJHvaZOKnsamzXvoyjCoNqVVl5VxpWmwPByrHlwQu7ogpmPmMkwWD+PmYdx0HTcv",
-	"INfeMVOxSooTnw6l8IPC17DugxQiVeY3qcoNTmLZLd6eO3J3BO+6+3TVHLfu2OuqMW5WsUtytteDCFXb",
-	"3Nt32MDh5k58PnulV5b2y9dyb5nV+aZbWPuk85cwAneMtqunVyMf07miCewNn7PMzv6Hu6aHu6aHu6aH",
-	"u6Y/9K4pC46p9aj6T+WwKfYM0jdTB+OsHfx0gbzr8rCdOoldhwBJCkkLlTZxKbM9dDQrk2UpCWGT+JRB",
-	"TGHgYchXhF43lPBRQBsFMQpoewfJUl1kZqla7+bgU9VskjRpPAmrJ4vFpTnX1gyOkNp7TU5HSKn/baMt",
-	"DR57L8PuYbD9+Qdb++Cyja2XiLVKs4zFFl4/SLsHaXdH0q4Ri+K0ZSBf8kq0QtsFFIjjEMHgMpGjfp6E",
-	"Nu7d7zbiQ9umJcHZ+dmsyMm/X0DA1Gk/yxev8g7kkbQzmgrn+tSGtvCNwygmFFAUrr1mAoztNFFlvu95",
-	"CRfAX6vIYQ2iJ2V5FyV2tUfy4aGEnFRKJyW9tGXu6hgylkNGNVqwxdYgn2ctZ98F4irB0qKOzX7UEfUz",
-	"DuMNDt3puS8dNH5IZDzpOJExr5YQhCoEviQuoTIZihxRKiaZmgryTqjFMLcUYVYqKZ8fT8Wf43+fqN8y",
-	"Am8W1DeP2ZuF6NWRaDvoNDs5kLYGbu2yHDTWq+KeBoj2T9gtJWU+CIudnWOtDMTNWiJmSKpJDYKOelMg",
-	"SzaMP6tioXqdrJ08tBZIjLgoTjgsWozHiIs2o/hm3x25Ku1Cmpin+CJLJOSO3JAsvIAKlEYlKaAIYN7U",
-	"ADX38pUkoxd5aYQ4H3lpkDjxNo0T5yMvjcXmI++28Lxb/LFf/PG0+GOnVK4QPE6g2Df9qsVzM3/L4sAV",
-	"P5cDyQnCSsRYQ8aZv5kQtQWVKzA3yMLHNZYTI8J7ooeGJzXw8mn3aTOcGELdaiiPsp4weUarTnDZWG0o",
-	"/lZrsOp2dFO8dv55eXY6ZpAiEKLfxAR1lJd8k4Yvpsg3zfGIJNi8aazE3zS40ujcRcXdCMF8Ga5lRsyE",
-	"huvGmD4p0BzdKv1ZxUTYIjOLdI3SQJiFREq6Sa1np3JocMGd3vvUYhTOgpjpIocZDKEv5XabbP2cROiD",
-	"4HwQnA+C80FwtgpOs6BMpUhvQVuVlqP65tR2HEyvPDdQez3ciT7ciT7ciT7cid7vnehAjeipUp1/Axrs",
-	"MGcAYxh4clkHilm9h3Yp9LIRXzfqjjFF/lJp+vpSaSyvi1pmiui2ObLkxEsX1Ob+qtRTwmq3679jDl5A",
-	"QZ0ytD4H3F+ar8xBoPKazabqAuNIXZv8Ukg1Odne3XffSnoicgPNxXeePd16vLO1M5mk5evOSEFgSn1Y",
-	"xtTHlLkM+8PBprI3b9/nSuPHbv1t7ur2PjaRK0pNdg6D2dPDw+29XTkQPt8uNDLDqq9U9z29conl6vjK",
-	"aYE7AK+dBbqB2FEpChB2BJaRw5eIOYhJ70oF73AZkHgpg+tTZwmYkwUDcWbQ0ZQ5nIhCiDo669iWc7WE",
-	"zjulon6XJnnDAfIBh8xBcwdxiW0GIa5gSXGMHEIFNTHEAcKLLefHpSiLdeaEICURsTTDgs5fkKLLv4vp",
-	"ItG/I2Ggbyrebbmf8wCRq3IonTeL25UAMX2D62Z3ucYjVd5QUzoIndPRWUmWOhiuUm5lnZLzdJaooJoq",
-	"8TCkMHAAc1jh9rHYgyAbA+7oP21W16+LpCW37CvFoTvKFVh3f8kGSzb1GwK7GOXPD7sPEugzlkC1PYp1",
-	"b1jVpkhd6c1Bhwhr2Uaw+97vCxVcX1y3/HlE09k04csLeEOuocwV0zfcsR+Kw7ZUMbgH+r+x/Gdf/PM0",
-	"/Zn+J8hSIGkWcZfN0oRuIbqBaWxq79l8P9gDu5OD2S7cB0/gU//ZjvQ7mVPIlp7OJqMz8qdvjUD1GIE5",
-	"0R1M0Cr0mpOVF2lqNeLKqq8ir6Ky9tifo698EsCsi8SPpoKedByTZ2z31x8nPx8Ez+J/4R8n0cud4Pud",
-	"X5+tvv314KffdvEPj+n06furvej8Cftu33dH7oICzL10VmrjV2XGJCkQXA0QhT73EooKsSRBHOehKAXg",
-	"tg/CcAb8a+k+Q2KV1k7KKXZIIQic7NeKIg7vf2gpFlo+FFhmshMqsKV8bWLgj3nUFYd4kYMD5oAowUhC",
-	"fWhKPKa+pFsGQmVEl1dH586jVySAoXNEMIe33DmnhBOfhF85inWsQ0I33ZGdInvmk6u4PesT+VYudw1c",
-	"SG0skdEDsgsfVeKrar9+AwGFtMP6ViSwWl2JvFJNRklUSIpWTDr2meQbSx0e60aClJLGjcU1XFs031nY",
-	"spb4vDIzaVO4stq9CZ6Tz4uiCEYzSJkHb30IxY7cm1MIs0znMjRUA8XZ99rFZg/Xx5FG08kUQooQjyWz",
-	"TLR4cQhKZq6iBWq/KW1XQaQ08pDGFMn4yHEIuBh35otTFcvz7mpoTUZ7A0IUmO+zVoBihBef1TCuOgtL",
-	"6gukjtKpp8d7x0HW0LcNnWIiV+PtYXlI4bydTyrrv8VZt1I2JSGXTxskLzRIYNaUR2eBMEgNCiqSObVD",
-	"KK/MV4SD0FFzV2dJk5VsOa8ZVAoEThwfhL48KsrzOK/CgIXKvFqTBJmMMEefq1frxJA6Om9wDRuZzxk0",
-	"oDuto2HXKI5hIFUhS6lQ0DwbtcTbUWxKKc/qbBhrjRf6IUkCL808Z77UN7qv90eD2LXXIWaSLlmMeqWD",
-	"XtXtU2RBQ1CrkSXakwbRgZ4LIaZqqFvu2xCeU+ClBmsPiZmHJ2ZuyBZsCx3ifXc8fXn13U/uKH3x+jR/",
-	"dXT26uT0hff63B25L87E4/OzH0/dkXtyenLlfTs9eZkb7euny6uzC2Wy//r0+9NC6Yvj6XPv4vj85cnR",
-	"1PSuiK5o+H98efKzzfK/Ol7PL05eTS9+kmCF2lp30ZpxRb+A8iQcdr0rxjaDtGGLjFg9k3YxVXa/dazn",
-	"CDg5zcLH9B0Med/2HxbnLy6mz9Xz+fT1Ze7scXZxbBkE0j2k9M02JuxLuaFPs27Pu6EwBIp9N2qJotG4",
-	"ccqWjlFxzW7bAKQLv8pPbbKvDWBMoS+zmuodZ3mlfJ59P5Tr+zsWJot3DsKMQxBsmc5grTGJyjUU6XV0",
-	"aJ9MQ+VyRn+NCY7C6/douZjDwJ8ByYMsS9wvb96sxm///t9uJ2ObYuwgE/fOF4yI5UCF7LVvnCgh3DPv",
-	"pmvujrqksTrtSNdWnfTTUWGoOIogSQybmufKnM1JMOKHDitz6dH4618m42dv//7o68M3b7bU81dff/Uo",
-	"Yb9H7Hf2e4Tw78vfg6++/m/juXo+hz5HN9Dzgb/MV9hawSWRyQ5wMFt7cwgDqTkzyqWQLGRahgD6RG7z",
-	"V4Rei5XJfEABCHOIZQ6PloK3nk8whupSTScIVHEpdw92d/b3mnM5Kgwh8a+ZF0PqSesx4Kdb5BzXzv6T",
-	"/ad7B/uTIr6JDWEMKAhDGHrVhkBapnFnsrvfFkqzhPAukcgWLwBfqm1Wb3wUxiHylR6RhYQzs0JLxkEO",
-	"CfdWIPSuIYzt40kW1eMJUH8phmAAQ7BuLc04hSASA6u5vKCBQRxoHpqplYWaaFQMFAuDn1mX2cedOcIq",
-	"ZEz52eZMTP2rs5D4MmOKXHZkIele4YPQ7Dy5BFQcFJP5vNy48oKuAlR3FCvR3coVToF/7YnpdYP42vs1",
-	"gXRtZ7Qq7ZMoQorgapDSkjKkbWjlHf8HNb5Bjn1sWCu4Wix+RHz5zx+vVHqDhmBnMw/ecgo8BsX8sYcS",
-	"DGZeTEhY58HJ3HmHkzB8p+7WpWODg5gMrB4BLoR4uHYyD9/AEVucwCHY0ecxGZBdbBXaw70HM0/FKDOS",
-	"+H7VeDEiJRBZsQ5xBPN6CmAjM7Ny1hhX8IKWu3ZL8AequpWiHoQIsA5RfAuFN9A9aV7o/ETHIVqgGQoR",
-	"XzfwJKFUiB8Qx5495ODIVM67/yCIQaJjH0DGUQQ49JYkoWblB5TNDaFlt6PyQLU1M5QxDTx1O6rc8eqR",
-	"TlrNqlSPMI8Tbwa9gJI4hp12+2KHL1W0utVSNVvc7HenQSth0wARHQJktvEmCzpRKPT5RtCsnt+qxJvC",
-	"ZRY50Cl4AGZJHBN5wIS3HOKMxZ+wo2U4lgDOEYaBl448mftCcdErRMX8hGTV0JRGni2ySwBjsSOouvS3",
-	"j/aKEinlg8InNqEEe/HC8ynB7YNFO7UViOkS3h8H8NZriU1q/86ly1vncAuyNsg8CueQQuyLJoahkDgQ",
-	"0FIA8OY2FskqETEqNqhD89Ng8fYmhAAvNuBP1UUyrS9hsntnjISQQ0/UMrD15SYUCe7Q/mz+d2+CUXx0",
-	"pr1SYZcuClbeEuAghNROpCg0qAUF7J3bkFU2qhPXJeBSy5hh8NcEioP+Xc26BIdksYCBp+DESuTl/mZe",
-	"Wt9dzL4y7R2YQWbv7Q0RH6uNkdUVhr35DNtzWnZejbqyKKO8yq2svV0GSkh49zYApWmrKlO692pWWwfS",
-	"qpXfPj1QihYOfZ7QrmNpQE3pjf4SzUTXcNRZcJrjgVXXZKM5hG3hrxG38BYUxMtfQzF0KGGxUijK3doC",
-	"3iGhVXvd9BhhPPO43U5CxvOGfU9uP+g0nEhsxwzrtrTHVtG0fSt0aPvZ80Rn4bUfPKUuSazcRp/namcW",
-	"Cpsqv4AgOMPhui3td0MsupFLbiClKICenv8J5siSojwt2T+2nQHYVrOloSFHEWy9r8g08Bal0iXkzMlL",
-	"OaJUnrgvrcaZFk1Tla4m1UhPynr8bukNZc4jqeVm0Cc4sBAW1cxNJKC0NVGADgUcyt96zjmp/UeRRPnf",
-	"EDo1UkWqsmvtTGoKq6iTsIpaM4WDyCM4FUNiTrPutGWA0p2IWQh7PJQweCOOS0M6WEH26+HBZL4nCA+i",
-	"UgLWiDQSNoSuGKxDAgJliYOwdz3rTJkGVXMYYef7b+560MUUMrkjHd7JKQpbb98JI3M6c+lcpu7HJeRL",
-	"SB1OHFUmIyxX9BYWhpiiG7Ekp1F6rchEAUf6djkaJhMGdu17MVxtwmJoYudzFaxW+QVmwplBeoN8JbGl",
-	"zZze0SnnMFHJlnMJuaBMGsaLBwrHusmIb3UgqmYGUWDFqLbMWKSTTTZY1gS7CLbM3tbxaZ1dOc8N48a8",
-	"AC/EZupE24bXQlrXX7IIUP6CkiRushfUPiXZESSCFPnqNiCCQOomgW88oXU+1hQIad09p9Y2yhels6mU",
-	"DhDj92hpwsYQMD7ekftT9byrnlcwfy+fdyUfxowkfJkBgXiMCbW90CDFjzm4+AiTvJ70ufh+Tz1LjGkh",
-	"H2JOQVj9KcB8UPqaVid/MJDS0asfi1akmeHfj5fuyP32pTTz+vHS+/7ppX46PXn1zevLjsF8fTGqEBdT",
-	"mUijgy4GelknDxlFheb0jxWWD+CRiYpigBCfRBHE6gTD2iblFzEXH+bew9z74+dezXazPBGl67tlYY3I",
-	"DSxGlTKFxqmGkCoG0diZCMRpcATqoVg7BNY8QtuM2Wtxqsq7sZeIcbGbPTl3slJib5XgGcD9bsnK1H7I",
-	"Q+JpT8aKJQj2wySAWQAI+lfmxMksRL6gRXpOiD20os5MWsv+rkPYKtVRFxAEF0pBakgmnBraekVOu2Dm",
-	"B3C+WKL312GESfwrZXxM6TgTN2NZou7Ba0TXpjMyAZna02bAY5UNLaHjVQDSrk51qrSZPv46bmY3hSBI",
-	"1dVeaj5ekOI1hhoB6i7A4r2zJomzApiLB+pIj2sNqc4TDAXiwCmd6gYvK+Y1ovMS81kuKzVRWOe5sb/R",
-	"AiO8+B6uh/o7hwtCEV9GxYXjOHh+OXVH7vHl7uMDd+Re6L/fyb+mpceSqrcx5E1HH3sls7z3q2tjuoz6",
-	"WomwOEmm9h4kYeFa5lCXVhw35Fo+acPT+wnjgVTYlpSzA7NP5H3LBnZuGny1Jb/pw8D4cw2Mxr2XNZjs",
-	"JUZxDGUCMKNlHyN2D8aGY0IlzHWrS/Qc3BAZesOcRtsS6rbFq8p+lb3Cavk3udPUrAITBmk37/Yst5XV",
-	"N8Xqqmypu0e9LVmFCweAX8P++XPyz8q29ZNz7gYxbYlatRVwRwX3a0IXbioEOgbvLTt4FbiQnXkKdWde",
-	"ZOWA6QUC5NgqsaswvAdlbW6auI33dxyasjIU51of37ELGK4dgh1KCB+H8AaGTorK0TWsDV5lReW0sr5o",
-	"shAVg7N1tFTwjCpDOmfSgxh6EEMPYqguhkaZdDCKFhYe4zmhvnQrMmtRsgCSR3mcQX1a1nstw4mxBmI+",
-	"o3ewhciKdlAflWvt0uCWEJ7tSSP13dUnbWi5zpGRWGPjOaFg0W4OAmIgB58xRQPy4QzShecDDkKysDhQ",
-	"IMa9m90OrU5LjmqIjVJe8+ickPCVLbIavNUeAfXEtbHyM7ySplXl/JkqiRLAwBhqoZrftIzIROocAp7Q",
-	"Bg4e5QzsYXcUgVsNyHQq12Yvz1MQQRYDH3YrfiVvjtuKWs2VyhUWMZYpNzEMRWABryjATB2sjGFu7iY/",
-	"KNtL49DdVw030OeEfpP415Cz/l1cAGztshNl3L9Jn6XVlfC1JwAydFiJt6PqUK/yxThvUAgv0W/wZRpb",
-	"KDtmI8wP9l0jF9K0tz9Y95sV2su1FGbrqCz+CtLEUI1BIJnlrpAVgt/fopLLWaFIMlPpf6YqoVGLI16e",
-	"qLd9mJqS+hYrjsENYoR2NxK8VCytqYBfM1gwEvQU59NjQk01MnJvxwsyVrs196iCPT+N6ODYZayNoZa8",
-	"wUFipPPokjBu87m1bvCl0ynlZp/0YCZNW8yA6g5HWsRk3s/tZkttl1JMe7own4JI2gNbZY02l5FxGLpV",
-	"LmmNKtfDxdALmXt8lw1xIcpOuQfNzcjZmfdWzv+8l0yjZlQfxaYeqLOl2GbTLLpaIhqcA8rXU83qqnpN",
-	"2mK/X6nc9pacz60az7bzp8Cfpn1qPQETFPgeYiyBtDMMhYyENxkB3ctbW27JvdM7lVIhk53lcGXst3Ws",
-	"RViD7bko08HqXBYzVfJa0qBSn5uuP8v3aITLkO1gziF1XgHqLx3tMJAeBQ9lKk0Vxfkarj2qQAw3oT11",
-	"Iql0i8DtS4gXYiAfqEgi6c/9cjAfMP7Neyv+nYyfecaoPkISSELfr7jHYRSHOuu9JR/cR6uRYVOyHM3h",
-	"hC/VKmbisjKK9Bha4CTO7jwEWfA2dg/3DiaTkcsQh2oylGJMazxbPonqXAYx8lQ4FXn89FLvjG6yVEsG",
-	"FWK7cVsYzGQ1PReKKpSXYFQ6+RTD74zcGFJfKwtah0uVpR86GK2muykPYILXEUmYsvosNr0PljhWqR/1",
-	"WPKy8N2s04ivICoF/+4LLHPQyVB+RB8+ezdkEybkoTZ6EP5bQoe3WgJv1mqFYlirJezwVndd8jKwGeIz",
-	"eW4ZyrAcwUZMK6AZxLgcfgjzAsR8QoOhPEjBN+JAhmRQ+1PoIa1XZA+rdw58OCPkeijrMviNeJdj2awR",
-	"Q7g3R4sIDG6+BN6s7QrFsIZL2CGtXiC+TGZDm62hN2p3imNQwzXwwJaHYJOWC+hNWy5xDG25AN6g5b3X",
-	"mAUhi7vZ0GhMQ3mvoDfjvcYxjPcKeBDvNeg1ij1MsA89GY+zJwHX4BqQoexTwBtxT6MYxDwFO4R313Dt",
-	"hwQMXqMy+M3anmEZ1vwUfCMO9J67IcLXMEDYk4qVgQwsI9mIixVUg1hZxjGEn5ioQAzD2KGhN+JDimMQ",
-	"AzTwkJbHS4KHij8WytiZw5imgDfimUaxAe2bTIIChjtoxQbDv4BgyAhQ4IMgY8LRfD2YgRp8M+6lSIax",
-	"TkMPaT1fIe4vhzZeQ2/U9hTHoKZr4KEt55kH86CmC/CN2y6RDG48V77UvVu/grM9T/rHwyQaWL/EwUgI",
-	"8NCT3orQa8KGdoGG3qjqQbxToL13LbdDG3q72Si7Hcii20Hc+Y2QaGhDJexGbVUYBjVXgvZo8ZKQa0/e",
-	"HUm9upe6FfSq3YZE0cE2IkSnn+wGP4NzQuGmLTFh6d0UE5JebdEXPcX0jQPaYsLSuy0mJL3aEs2BTl2q",
-	"I94BzmEU8wENsqLq3Sorpl5NiwFjK0KDu2pfM77ejWxG16ulDOJgiEK7Cty7DQXY/gSziA0lV4AOI1ZA",
-	"diU1u1EupJQ4mOw/LYUmmnQLo4RCSD0ZIshLsM4VnLEdLbCHMOvGhRRXwomM/U+jXnDiGJyONqYJULEV",
-	"ewpkIz5lA8TXWt1wlxgTfGc4hXyZA58TsTWmJAzvGmuC7xBvJijurpuUQmMTfITHtbmRpeZ50p6zJkMS",
-	"anuUUtabAvxBj/nFoJ9fZKvWDWocS3SMTD3BQGe7myqCIikbIwhKvTgIXXV+3h3CbHpujhLfaG+u3qAR",
-	"WCBftm0YuEEubNwcs1jYGG1NKmyOsSQUNkZHIUj4UoyOjZD45AbSdR/g1DatPH29gmtlf0wlkXJnmMpc",
-	"3gxv08y+I8zGKb4hbjnXN8ORT/oN8bTM/jvDbhEDm+FvlAcborYKhs3wViXEptiUqOiHZQ6kUWXWIaqL",
-	"WKd9TYd9yRxkl0eigp67kQxakDinKjPAukTb3u6Tgw3IsuzANsRatA7u1AUKTB6L1v15xOVmdCCDJfDQ",
-	"mldwJl0Z8ODqcwxDaMAomiVMmxz3U4qaQHtoJxUcg/QmO9cGawwi5MsYR4y3Wk4XI7CXkBVDj2dp8/oR",
-	"1IuJQnJew3WzyXYmXpdoFvfHL0EjhLtMtk4nngxp6rgg5DMFPtdRwbMglobYa8nN6nb92/Sbo+fH3774",
-	"7uSf3798dXp2/q+Ly6vXP/z4759+Ppzs7O7tPz548vSZO2rAcPipUBz+v//vv/77L//7JplMdg/+9ugr",
-	"7+/jf/zy9sPH//nrmzdv3hy+cX8Xn/Z8+S/8erS1/e7/3JHbyfSdAg49GX+6asjevgZ0CktdqCDVsqnF",
-	"6W5xEx7fPVKlZ7sPcpWqmsI5hWx59+iVML17vCs427srrKrtKScIB/2NWxiIwiEQ6Z2U5Y6x6Bj0vyO7",
-	"N1BCxbHABzH3lz3vaGvQpoirPKGYcSSTsix1wU6Tuoa9x8qWwUYAJ9pwCuHFwOZVehkmDKq0Kzfq7vEO",
-	"NplZXWzmzQldARqIjSyhA0lWjnZedYXpc6AvoZXuo+Kol6UbLqT97dDUPCZMhoshvAihjPSeuuP2oISD",
-	"BWsZ9m/esL89+gWMf5uOf56Mn3njt39/JN6N/i7+/errr/4m/lrmRVoNiuCM3PZvZea5NnRmRqz/9YAA",
-	"uuNjhkQJGQMLOEM0SG8pdfb+9olYAVc5uAEntDN4Hy11t/Z0PzCZ4U1irtBI0Z3wlqvc4iOXr1CISPaQ",
-	"Lmsj94ZgoLJhdeJDrwOZAmDZlqJhDD6Sqbc/7Ix2Hn/8h0rDPfr6q79ZR2WK1pNppvJMS8b4ix0J1dzy",
-	"QIx6Da0cUiUj7w6o+gL4PknEoanjgasIKo4qckXoC6l1G0Mq1aPM09lDhqDQR9QNWp5iGMwAjWCTxqi5",
-	"03u8FMD67CZyyDklUUcYHnsgEMdFeWIozRD1ZtQRSxoBo1vpO5f/PJbbiO4UpJE3upVWEzcL5dENqGXD",
-	"UAhbQJHWbISoIxdXcKaUOTT2AsTiEKy7U1cE7jiciyBqeezCa7vf/TcUYH9p8LmfyQ+6LWn27XFIFgiP",
-	"Y7ESjdwF4p4q5h6mQXi2SyWwsiMuO+UXHPK3V3C2JOSabSs8ULux6zSraWtS73ydAjwNP1F25S8RbIhJ",
-	"UaTWFP6xQGo1rsN3V1fnDsRBTBDmKha6D9ENdBQ+RwUCdtQ2mm25o0I0EIqM4Y8LbTQpn6otNpdhkMts",
-	"14k6ULdFCb1aIubMEQwDBzEnL+0AHDgrFIbODDpogQmFwZYjM4TvjGUtYzDWTc24ECAKfR62hRKtxXE+",
-	"ujieXp2cvvDOL87+eXx05Y7ci9enp+LNq5MXF9Ork7PTS3fk5j+88+nl5fHz8rtvpycv5btvX58eqVfP",
-	"j89fnv1UeanLve0xJY6khd13hHExlgxTQ5vgLXUJsYkhPmsONFGDKUXq2H28VwrVsdMWeaeK7m3H1jSE",
-	"iKoTaI0mXYmHVk/6Xh53U7x2/nl5djpmkCIQot9kVjKVB8GQKUOv9HeIkUImU21Y2qzkqNYkGxveyBVL",
-	"vFkZ2pMtUVwy9+uRdcIaXadjvgkdU6c17QRjplxm2cQ1Vd+Q77+MRvdlO7FpwS65xwoEUOgTGjRRwG+b",
-	"8kHfcq8rN1M8Raj+yXXSkPGGNhj7pqEbikakho5oyUhjisKUDXM1KKxjeGSeORm5xpaoAKcdYt6lJUdu",
-	"lo84EwnZXG5mVrrY7HiYcI9xQLkMl7jrIZ2uWPza8/wlCMXZXt9EIvl6P28WT2LPJ0KqK4jH6fFDXT7j",
-	"OVoktBRF0hYKO0sVUBGzI3vocCW//4n4VPLDlA1Gpoc+/EXmIyQrGHhYZVVKcxTKdz4KqColntzDQiKl",
-	"yfbuvsqUne6/dOpLHWEJ3saIQibjeO082Z88efpkdzIZyYrFrpAwvqCQuR/f6pTTQha6j/V/Y/nPvvjn",
-	"afoz/c+QqYaEsGkim5poLqEbbE+OJtnQNuFlqS7iqFStd3PwqWo27WAq3fjB6J6S96khCrfq2g+9diMS",
-	"pgursjFSj5fXp74UzUgPGvvsOV8wEqAksoYWo4RwpRRwXz0/Xr/67V87p+/9/bMfv0U/7V6EP7+f3r56",
-	"/2pyevXT3tnzcPlTdHr9848//cM0fFNEH1q5pUs2kK0nVpnsxgQwhTbpzKxZZLDDnd3JyGVLQGHgzZL5",
-	"XF51uruPD159o4W2jKida+ndg8lkMolkKnhCr70IRu6hu//qG8PGdgn9a3kkKCr5q+kJZJRGJ8GIHzry",
-	"jFfQKI6/VnrER18fvnmzpZ6/+vqrRwn7PWK/s98jhH9f/h589bVRyQjnc6hyqfvAX8IsupphDydXAhzM",
-	"1t4cwmAGVFwJQwBsskA+CL0A+iRAeOHlPPhgNEvCHGKAfdhWsNItRRX1we7O/l75QtGcmzkk/rXKeFsM",
-	"2mlUd5fyKU/smaipWARDr9qQ6oX4zmR3v93Mu4DwLpHIFi+ATJ84BJ9Ox6UCAoSEM3O0V1FUfPZWMpwE",
-	"jO3jSRbV4wlQfymGYABDsG4trcKPi4HVXH6VaaobqJWFmmhUDPRiSvwsy6F93E3MF9dyC+U1BcTPrsFK",
-	"rE5Xk3RDpnZWchsnC7litvnAnGKiKrE+mJNtVmRXs/CJ7lb6cAr8ay+75vw1gXRt7w5V2ieRtIdAkWBr",
-	"FJu52T4A8+HxBzW+QdrZtSvn+jrMFOZTBtGWuT6BHylFikqBQZWN5lb2+q04E3AgBmRFu8gYyYptp2W2",
-	"bqPQEPyTc4pmCYdeBOJYR6Y2J2GzRDytIpT7HHMA0DTd5weXYHg2l/vxKovq27F6t9eRv21KXiM+9D0X",
-	"2rZxllDy1qRlWX9+6JEntdytJpmWFhB9amuyh6Q9RARK4VITig8JYIgdSrYccv/wcvrq5eHO1o58g4Kx",
-	"AjpMsM58K499NrjdrUkFTq7JOoF999rkDc9U5WLtVV1BjdxHw5nOwQZtYCnzX10RaOjZAQj6qNN6hpTu",
-	"chqx1MRAZFCIPQiL+xUW2uPElrwraJYFD8Jic2FRUwfmXWLqsDuYkEoaXUAQig3MBofdJcAYhuqQoCzb",
-	"xclgkp25dNKl1Mp3ZyK+xRTdAA6LGq/66TZPQxATYrgavIScFRJnOKKUI7ZszpxQJ22aMy2auKscBen5",
-	"ZdLl1DdbS7cc5fFKcGAhRKN1lEhwyNyRgE4MqaMAHQo4lL8105xQZ1EpkiT/60KXkfMdSUthFTUSVlFn",
-	"pqgTObWu7kpLBuhIQAshj7sSAm8g5oM6TEH267HOZL0nCA+iSgLWiDIS0oWOGKxDAgIV1B5h73rWmRIN",
-	"quYYws7332w6aGIKGcQ+3KDTUhS23hvEqJyu3Ki3TM2PSxlwy+HEUWUyQoyX8WWB14BMFHCkWtvRMNlk",
-	"Nd/yJyyGJnY9V1kGmMOXMBeG+g5FSki+RMzR+RCd1RJih9MEbjmXUBpaSKmsLC7GuomIm0wN7JvdiwRf",
-	"ytsX001+SLCA0RYI6rSpLnVKbwMYh2TtHirrBWlioPJJFYvVFw+FvWL7IKGfH0/Fn+N/n6jf59PXysTh",
-	"4vjV2Q+q0ovjy6vpxZX+oSsxpunOab73ulJO3HtFSzFalp+goqwj772mOAnDT1ANg0pW3Gs1Heab/XRZ",
-	"sArIFIPX7ZvSJhsBVXeedb/vNjK9O85SyNdm852npDdfETc0rpgBtG/7ihktLckas2UmzQtbyea3M9l/",
-	"+vjJwaTGmYecnQ85Ox9ydt5Pzs4BKTbzTebewdMnk2c7u5Nq/DIDrTahU04xaUyBVkuCuPu4lGewlF7Q",
-	"kOjMkEQxN0Of9I+9VkpxWL0PCZCyeRWFIHVEMb0RhU6el3tAYsRuDLQvigOTSZYa2yxETckSm1Mjvo4X",
-	"FATwub73M9lPqPR2qSLAPXQXQGzPpZzOUv8fujtPDCYTVdji0polbgVhvBQoZ5CLPxL9CvFlQMEKp4sv",
-	"XBm3QlUyWo38yuVNLPlh5xvgXyfxpb+EQRI2WNQyXcKbK/+1ijG2OAmRuROAtTjfpIWdAKBw7cxkHWwk",
-	"Trivr462nG+VDs/57rvDV68OLy+33MLy7k72DyeTw8nEbU3UXydC3kEKStTpawl15TlJK8CcEDCuDdyD",
-	"ct27k92D8eTxeLJ/tbN/uD853N//e0qM0curZRtU5FprDsi0Nxo2m5qVDXcVJeVyMU9rS8ZOxLx4uWbS",
-	"VkTVYrkYrxvBn706f3msNuGZJfv58enzdA/+6uwH+W56cfTdiXo8mp4eHb+0GrPXtLcG6ka5HWKxbV3u",
-	"SiqoPIspOKAhgox7huIye+GtmdMynk9PKJPIjRGnzVE9KFyYJYG8T1943XcjGlMFrkLDKBt+FhaaB/WR",
-	"vD37NsFy5TF558hX7nOIyZa0vn306CvnHyoahoPhyknnw6O/fgfDkIycFaFh8P/++tVXeSZS+cX5UXwQ",
-	"QyNMFu6huxQvxyv9UjvfvV9xm9eNps2aj7R+PJX1fCg5Nk/HP4Pxb2/1X+V+bfYpLRLUbkksqsos4CWp",
-	"Tfx+laYINzA8Td4qC3orFCwgZx6Xa/PIlXYf2WeHK11cMguRv6XLPkKBM0MLhLkTUxQBunau4fqr/1FG",
-	"jKGyRnMDSmINjuYOvEWMswqi/6kvpFZea7parDmLFLStkApjExfP1Saq7wE1mGnHQdcnlEKfj5eEMjie",
-	"yWGyHjMO4rCQRhf4ERzHlIhRSugC4DR+kB7HnNFfY4Kj8Po9Wi7mMPBnwM3nv5uwMQSMj3cMO9JZ5sNY",
-	"2T3qfZCTRkpwjRoyJqPzICyO/n5ukVjdicpiTlpMKrS3nLMIcaUUVY5anDggXIE1c/TuTbwRizSLQBhC",
-	"xp2YMIbEgJEICntXDDCRikqfir8SQNrSByiJXCF0qXTSu00fdrOn/ezpafa0k3/eOchh9muPMtJ+hH6D",
-	"gRfBiNC1+ZsfJ8UPS7RY5uX383rTRxNawzeFNvtQRGvaIV7HrKxf38CFDrHUe05s22Qnaj8+o9Y8nbXl",
-	"GsRxXuzG1iShhQNJyVnswBQNqzgHUKfG5Hn6D6W337vaPHpn8O6zVJmK9XIVZ4UijhbH+dbRMkeLK8Ob",
-	"N6uxJehFHALcpZmXySz76ZyHAIuOwmTlMMgdgp1iM5wQ3sCwvTfTOTanUCkAiXF05buNNiIvZEnR684K",
-	"YK66X/nVqOsPhgLoIKz8MhVej8FQXzsXuimzX8gE3Ch73lXPK5i/l8/iPYjz8iAeM5LwZfEFJtT2YrcK",
-	"Il7AJK8nfS6+31PPEktayIeYUxBWf+5KTWHpa1qd/MFASrq9E3JmGfK2K+ZnJbacMxyuHYLlTFTwDqF1",
-	"tvsAOzPoZOYfgv+5xU7VlMCkkLhUoH5aiyi15VwtoXxiDkvimFApYSh0MOEOcJjaIEzPT0ZypLIlScJA",
-	"EEIhpwjewMCZUxLJdWIb3AAkdQhjVQXLfHgfRsuobWOU+mCmbNI97befwbT3pW9RrXQbHWIcXEaAckcP",
-	"0ReUJPFf2R82TEAEKfKBdM6LIJCsBb5Z91JlnWiHpH9T5r0V2HV8G7PD/pX+6ry+eOkkDMp9VLo5zxV9",
-	"efOPXp60u+1X1Wl6m5gdMOrroXmf/ALy7KjRboI5W1ss4mAUEw6xv7a4HTWcwYr7/e6muZmxfU+T3oL6",
-	"rY+XV7MW7gXkrxlYwGmMjkiCuZ2R0ovUaEtZsJM0z8aad1yrw3ODYWtIchdw68crm9O33ZNacA2wLupN",
-	"TVyBlErFeTUZ0i7KoSbarB7MVadHwfK6y2+TU/Hbkmu/zf+76GbRRR85cjnhIFQRi/SOjxkHgypHtVlL",
-	"t7IypkdrOaauepuKViVm1kwz/XZqzbRZKRnml1qarxca18O8fZi3dgcCMTjax70qNnRQvkSMH2OOeKjW",
-	"tYbBWCjVSDWeo0V50N7DdXev6+0EI/P9RYKlXaINrhoYw9IDuapbARTx6so3bQGDfIPQFjmBzGg68jY3",
-	"HjH6dJTvJZW2jm35JIoTsf9UsVOz7bNU9+kbFl2UQhCkXpHlLwFi115EgjxRU+mzVF5pzChEfF36Sigi",
-	"IQxmuTelPLtCHsrJJ+X2lgzwhjRZtvdbqQWhVmenhaSFiPIzzkxEWOG7MrrwZpk1QwaoLG48X5vc5LFm",
-	"t0ASIO6FZMG8AKxZ8ZNcFRDBGCAKix8Y8XcFAwnlxdeIkd0nk8mO54v+kiwsgaX2rjI7UOE9xHNCfehF",
-	"c+V/utiikIsJTnBKkw7TkQneG4BlvN1klr1C8c2+vu7Zynv/BlAEsGRGSBZeQKWf1MjNmp2/UrEaEF54",
-	"qXlw/qbgqyFg+XIrS5pQfJHlEii+hHgpBkjgpQ1OP8pIa+kPcT4SnbrFGEnf6Va/X/E8fqj+JKNI76a/",
-	"ZACGNOxt+jKE4BoGeRThmBIOU9MJWQIEN4oyHbmfc4QXOUWQylEmdebVb8Vg/BVyiWq5tORWfm0su3er",
-	"92z2XoxV6HHiYbjyckWr/p5eQ4tDob6G21IeBonsk+ylNGFXocIjNRXVBmvL6I9Q+V63OK8UqBnsVysw",
-	"+F9UitRcRyrfG8zfqyXrVvtS9Sk45zGfxDDwVECOwmSLoFg1svdp8RgkTAjv/I0fElx+k/aRykQr45bI",
-	"sczE1ACYp+NJ2q+EUjZyqM/VbGuB+DKZlSIujNwgtf/xlP2POLXPGKQ3WsBuBYAtZwTQwMsGawQ5RT7r",
-	"pORIF62RWC0hRX5t1bFso8Q6o8uYNjNLwKbW+El3SEa6DhZrHOXqGLm56R30qrR3emvdiGU6kdI2zLLR",
-	"sqo27kHZUN02/7BTvNZ4JQd4w84xDehqzIPTbKxAQmgPXlYIpmP+ZoG0BtPJgYpVl+k0d1+RH5dh0mDl",
-	"lgZLqth+lffUd20F1s3v18poEnMh7tIg8jUypyfe5b9eei+OT48vpldnF97Z+ZV3cuqOxJfn06up5dPL",
-	"sxf1L10akN58GW6hRi6HIFLOm5DGFCkDdb3YdzQdSvWZhXaP7D1nHhLngPvL4RYV92cT0WzrYGrJYkYS",
-	"7MNWC86Cs6jGaHR9N9l5GozP5N2jil2XxDIeTgS5LQ6K3AuolE6CCjPKkqlos4VrQdlrHJEq0MkKoFLg",
-	"FWPkGEhvYFtjdRInFISwGZ8uGKI5lNq7jnZhP+ykEbV4qxnuzIO3nAKPQUD9ZZaOqt6PM4tL8MnceYeT",
-	"MHw3klcL8lTsIOaAhBNxhvJBGK6dPHqgMwMMBo68/JNnysySo936N5h5YqcaAeuooGTFLGyqXGZoRAWw",
-	"kZkbedstU58ScbS083hBRHtsa5c2j/LsC6dYqLotbnlNVbwFLNZWiB/TQFpvN6iGQtSiE5JxyWx3NGI3",
-	"uiAUQfPacn588e3Zxavp6dGxO3Ivj49eX5xc/dRplSiNSqMg4jYGz4GvxVdKx/G/r44vTqcvjTVLo4lS",
-	"6YuLswt35P44vRBr3cnpt2dm3zsdnsGibzNzbH4N155PwiQyx5YpKNMrHJGQjdEvzKpQ+wyrbrzT5Uvu",
-	"RdQxtXBYlMYvHGItYmVkUSQOGR09ClIKs0t7jKTviAxfAdECezK8hqpXnTjFsYkonzR1IRAyGQNVbiFG",
-	"LiZeOi3UCSTBCZPGawG8FaIgCTmKVeKdCDGGpCwPkY/UaU48rj21JkvcgfL4lWfHMDOt8kQ9sqwQHolS",
-	"VsGsliwRUQDnCEPqafalfCtKHy9Ksj1CoT6xUVF7giKTS29FcQrnkIrTrsr45mUDUEg9roNJw0ASIIBB",
-	"jNS1sOSurDh/neDs2t2jcOGJ/sq4L9PGELwonFvT12xJKE9zyshQuzJMrVZLyQ2YinEqT8AUqdOrCmUL",
-	"uVtPBShPVsVkg9oKWWFN+0PW36qk8RBmyXwuehhzmcOWxLyg5imAqs6Xw0Ke2zXuNEOHGlCYpPbOMr+F",
-	"mBtJiKFUNXppAFmDx0XxliSCAbJfwcjDZftSkAZvlqVTmZWJupIgLsvOTFKWSRkVBHvvI7FaMxoXngs4",
-	"t685NpcF+64XzjuFaVElNaIW+roFjypvjqSNMCLYKV1YmsP99LZfpHDebLHYy+TywcQyHTXlCnX/O2qg",
-	"5FWZcn5WLFcnJYMr8bNICBj/ZqVj0WS416Hv6j44J6fTo6uTH8S2Sj143x1PX15991P+4vVp/uro7NXJ",
-	"6Qvv9bk7cl+ffn969qPY2bw4Ey+fqx8npydXeWKK3Inn4vjy6uxCufa8Pn9xMdVuPufT15e50/3ZxXER",
-	"uOCFL930S99OfrZ65Vvmc3XsmoZWdvDPXFsKM7kxuHsmFH5EfJlayd+ngChGIi3jTvMfWSz35WeTMXG6",
-	"EkG8QBg2YNAFjKO05s9YHa6yQBpMxeLfwoxDPas/LdHW+bqlefFqE+sEG73EH0Txgyh+EMWfpSguyEGz",
-	"VL6AIDjD4fpfCaRrgw429VtTFu3O35RBbLzwRAVZWGMVvsrZMWhZy2rJ9CRuOHp380Tr4Wx2oS4Hlfuv",
-	"oWlCKMh04jWazXvnbhELs3rPEadGd3if3ECqEt562p1cebDm+TMMjvBWKFN8h+5BJ+yImxtHEObnhHG7",
-	"2n4GxaF4nKgAAXb1e0XkdDiitVPWpIHXuVo8JaKGZRm1K4Jqkmv6w/Tk5fSbl8cW/+2m9GOGw2meJqbY",
-	"EAtHEnxX01re8wc6LpzRzfeO53mpwlZDuCYxcKmUDd/JaGEdbEktccbW/XYQygvrnequd80p8BCekyaD",
-	"wDY1bVXp94Jc0QQaNSWd41ykOcGyvWGRiE7eKvKmCwaeHyaMl7KmlW8nspLmG+57534xGUEjLdXdsyas",
-	"0ggbwpGBJR342HR9Y72gMVswVoeJVj1L80B5XaM3/zIZqroLlA+phY9KrcVzIz5RaOHpq09zoDlTXIts",
-	"Z1bbyeVbuK7iMO+ExrOnDoymgioNjmne2ypghS3ZArXG2WyM2y9qcn4XL2urbAMLyLJazSx6jQPy+Szm",
-	"OvVsKY6OgbpyAJ08yE09NN/nEGmnKY5NExvuMMqHAxYA4aYgH/cQz6M1Ioe15ef6JsHQ8izAQks4CMNG",
-	"JQUsbUH227org3vbgeBOkS2Hx7LMqivbLJhir6U2CGI6FhYTLQxGuSjPTQF2JoYTyBCrh1Kk5bYUQt0N",
-	"FapxyPtHrsv4V45EUpd7Uz+CznlqG9VJ7D0+6JeqrlEKMkj5Q9CZjYLOSLv8y9Qs38DDmuV+MXRMrVH1",
-	"0qXuP9hrtSOtIuhAdatdWckZoZ2x9X0ZJnysI9MqZGOFLH0pj4Rwgxi1H/NLfLGg6zQiMwgoNKzI55Ay",
-	"gkHoAGlh7HByDbHziM1ib2tr6yuHUOdsmvBl6btYh6UIUTsWiTmjY8l5LC08FiAzVdA59rpUvUJ86cwR",
-	"huMFBQjDwCkg+R9pxhUixsvvpat9yp1O1ElPhV2pmAi1tAPFxBBH2jav9PK1TG+1fbOzLcG3049SX+CT",
-	"GKYncdGSamH5siQlFQkfPxZOpvoC3b1MYnXFMD0/cR7d7HxVOCIeujtbk62JMoeFGMTIPXT35CupOV7K",
-	"1oiK0xSk2x90Rn4UeIR6FM4/qu4IITfGQxLvVaT4LJ6Gk+o3HYVry/lmnQZCGjmBBkGRupWH4VodDaUd",
-	"xT+y2PH5jk8AIKL7e2e8JAl1FhT4Mr8CIoHzSIa+l5EQGZnzHAIxHWI/+EoG+YihktonYotyszNWtGR5",
-	"8iVTcpXJL9XWfqOy6VM4F4O9EEdIp9k/eS7dGcRKrizu0p16haVucX6qU3O+zLbeB+QqiT/6WsF0/K9m",
-	"iK3AvP2owCqml6yQOGB0H10ve0WtSFm3yAHnFnmfpXByRWOKXNShz2ob5bfyAC6XADmXdicTrWrhOqsK",
-	"iDPVw/Z77Tic1/jf8obI/a9tn0QxwRBztq2+sm013NQUy9YZKQPK/BPT+7Gqt/zhW4BCFUVDDfTqxCyt",
-	"AHJEpbL/l7eim2py+ZeisxslQaIMvbR0aIcJ4A0MSSxTP2ZAb0cuSyKxzckEigNqpI5cZcn/i3uMbxAl",
-	"OHNMuR3PQLDQKbV116qFSAraQwfmAIcririKoMuQ5pJ0VJLJsG/HafSUscqhruLv3oxXhF4r4S9LSXE8",
-	"ltjdQ7eO/uPI1YHTK/0BuZCxmRWx8psRp9xG+WmSXAvIM7E11i4+D9LrE0ivTzHhOUDhhhM+DRZ0X1Oe",
-	"QhD0nPAapDTdX0BepdDJRvOdTHhZ673Nd4n9oxxw/rLeH+pEq7ZHpUk/aM4rxeHDtP/Dpr10dU9Pq3cy",
-	"47VOVbJaIv5YPrxpbd89S5wNZY0al/cladSS2k/UpDAlWfPaSOYdi5tPs7/4OGo7tG0HaC5Nj4wbkedo",
-	"Pmf9BZDA+XBY+tSHJdPRBWE/TAIYaPUsc81M0QplfatY0xLVlisGnXghTsUcpBe0YqWS2k6Zb0OMAIQX",
-	"ec43y9EqXkgkZrKGn6U4vOXbcagVavZL2EFHJDSff/Yy7JdvIAdvHTV//+SHpA5CLIJUXcvERvvgV+Lz",
-	"ADkm0T4Isi9hA6U6Z5rfxXbaQO3ccf1pSuSNtlFyVH72EkjPuS9f9sQJW9pFz3nClkNEj8D6IHkeJM9n",
-	"JXnEoPzsBY+ecV++4KFQR040S54L8XmA5JFoH0TPg+j5rESPHJWfvezRc+4/QvZwQhuOXEcA+zBk2RVt",
-	"kN+4Ahw4Gl6JJy0qOHGUpYojoxNZZJMAe5BOX9hVlvb/2VxGCCx/Bikh6QSF2aEHZDpJ/pQCo2rBlGuV",
-	"axM5KzROPRbK09ikK9QR0LSvZftsPND/jeU/++Kfp+nP9D+3dfzbNKvpjPB0+MwGirSZno6lroy2Ri4K",
-	"PGWepl68LUqAtGhXUgJEoc89ldekC2+WnMfscHsbxPEW8CO45ZNI9ty2D7TdZufq1cCwKJaViGPyAtTJ",
-	"fqXDsmsNej0w1cC492y+H+yB3cnBbBfugyfwqf9sZ0BHRorppkpSkI4oRfd5/hKEIcQLG86fvfP94+9n",
-	"L1Yn19PJDtz76fE83uevjm6wN4WP8evVk19/evLv1fUV/dfQmr0I8qXMoVgfjUo7PnLZEuw+FvPgUvwp",
-	"jcJL9aH1OsDkGG8izuQIbeLMJq70deouICMJ9aGDsIwOTKi8oXh1dO48ekUCGDpHYiG75U6axf4rR4ka",
-	"ZmkH1RhL5LckF6qvofv1pay+UqU2pb+4JqsIreWfpsLUEcLU4UtKksXSIel1jl5I5CLh2uS+LhwBDBYy",
-	"5NQYxMh9a5Ht23oqj/0QoMh6f3iCEUeZZYO2+i2avzpimckytOfn1DTW95YzFcuVwxJp0DtPQgkPMdfb",
-	"DRWFUbbbB9iR5DiqVUsU180nNN1GK0+1zuVLU7mNLVvN8mbOeNeVBb7ecD+5+UbQKj4eltjPc4l9WAA/",
-	"owWwoywfuftKl1K5PMeZhAlUoT3DoYbQGQoCiB0dvFcU3H1m0PIBDrWrP7z1IQwE0t7nndLKLCP5ednJ",
-	"QUut4tvKMtS0/sjTvpLKoBg2ptOa1LwYUXhDrksqCIO+QBQZp/LgPnRssgUXsp4rUU13PVvPDUDTPb+q",
-	"P+V4HFcWWZnwlsvEklQRESC8UFKR3e0OQbG6qU/grb8EeAH1ctuvb27Hq9VqLNaTcUJDiMV0D3p2Vs9u",
-	"2rnboSJrb1Z0DBsDx5qvsu9l4lC5rxJT8q8sdYhSurc5hWzppJy/m94vSBBm3Q9eQJ5QzBwgHa7E7qwE",
-	"5/AlkMmRHZ1XJVw7MxgSOVaNWzaBZgzCcFyuf0OFVRZzuLE3CzWm/fnDjiE2qFGV9UctDRYl2msMb2MZ",
-	"4MKRwVRk/wgZUebrZisLM5p2vxQjAYShU+3CbFyW3nfRgJUw9bfsro7xug7MUIGOMmgUecqHdwxwaZje",
-	"04IkQyzCItPEqPzEks4yN/6cc0F2n5gMoJxOfuPpoMZFdUKoDqxV1jgh2kfxyJ2hMBQbWLPM3v7AwmTx",
-	"sUlpK32JamO48VRsVQ2V71v0ly7Hqo2UQ/d5k9GQJ+czG/d3cTywOOkwB+EsmaADZiThUgHTfSR/jqK9",
-	"Yb5sV1OHNu57BCuKAE6WWtDhpMaoPHUIX0JEnTgEai8P8NohN5BSFEC2ZXP7K6Ial8h8mLT5pLUmif3P",
-	"mbTlISkODb3WnvudsdmqtflUVckKWdMSJ88TpYmTAv1nzZlOJ6DGTHmdzkG9B7XuDftBQhcQR8vPaBDf",
-	"/bJTupvY/iDP8q2bt9LA7nW78ZkN71T5W669qEpqq34iowcfPHn6TF2y2H5/4vWoyGd9o3Qk+udLXpWM",
-	"Si25l9RD1FEZWpjhnrC0XcpVzTXV1pATkyyWJanMAupZD/mi5mxWzQn9Mx+UPrMJ9sXer1SP/mIM5eO+",
-	"ebzfx/jusOR00e7GYIGwNLRM9bwpcEubtt7gN/hqKYPyKPqdhEGxnM8Z5GN1INLYRXEZEEqge6dKvHOy",
-	"WSZjQ12j2AGOyhlXIkPICgkn+7YCJkQ5JaEsYIClsp0qXJggBlqPYCAMU4nAvgCRUMnmUeeMZrnN/kd2",
-	"kTmQ0qRw79oaFLIbJaqbsk6yEJVm5zfQtDMpUiVNLQrRKwtE7nQh8lLG3swpnK0dHf3XeOMvS1tuzoEf",
-	"wS49dEkodwgNoDJ5yiawpUpCLYyQJTzAZPa9NOhg/ko+ipqLEYxLv+THsvlF8UuHpkwdn0QRGDMo5oxB",
-	"sjgqeiGUXT9HoZjKs7WWJ9CZkzAkK4QXKmOrCu+XJfg7dN6VA1q/Gznv0rwl72xxwdIaLb1UxjgqpEH5",
-	"g3eUn62Oo3u0omwob7gWp3js+kwQhvXFa4FuoPV0mXK508GyZCB7x2fKMu50bY9V/t62s2Ja7F6Vb9Vc",
-	"wn2VBPXuSq0B/yp3UboFhZ6Rb/ram/TY+aRSqTRs1iT5qxy08AaRhIVrR4u/5jvtgrz+FMqcpiRvn/mt",
-	"dm8h0DjvsxvpQgd87pO7w+3zODe/uo975x921MVlMS73J752rmcv/aLUJdmgbb43NpjZDRu1/Z2HanfO",
-	"CM8paBy+ZRei9PV2djE2VjnSWOvFdA2g5Xh1GSaLLKFdZSnv6r2wwaGrdcd7RDBHYnwrWy4ZnJWL0YGh",
-	"o5oIQodCsS2GONCKY+d06jw6JZQvnWkEKfLBVyPncuo8uiRJ6d3xa+fRcUJJDL8aOdNvnUfTuf4yvXQe",
-	"TRkSj2dHzqMzHwIsf01PnUdTzAH1uShpYZOfkm00uj2duiP3Uvxz/NodudNvxT+X7sg9OxJPp+VDgizd",
-	"yqjnkIk+kIGoAPahw9BvcMs5E1OPLxFz5giGcvsIwhVYszTEdHrlyiIQhpBxJyaMoVmoEVjaF6javLQ2",
-	"j6XBuqttxQATmdDNp+KvrEb8hgFKInfkhoDKU+lt+rCbPe1nT0+zp538885BDrNfe5QpvSOZ6DyCEZHE",
-	"G775cVL8sESLZV5+P683fTShNXxTaLMPRbRvP+3JR+WsZCd4TjbbWGoDy2x/me3xsst7LXKU/aIPsDOT",
-	"u9BAXabKZC4bCuUNL6Cscrjh3imTxR/q0d3tEdLzdvZ1lymrtT4HL5m39334qWaC/0K21U0q7mImAHWM",
-	"/uy2K6N2J+jq9mXUdpZ+mBN95oT5DPonV1ZtPJ/sOqr0NsXPtKFyJVK28yzd6BQ8J2HgaMf7P8HBNo2Z",
-	"bQ90/cVNsPs4ntfTZn3iINJ/hiWvaxDru5rTDRGoP8s1csBRXm4ft1VnDLs8VrAOTUxJMJo8upUqVUKP",
-	"BfQXISAsnq+G29WWG1V1tW3HWL8aLV+GZtefBpT3uU14iRhXQc0uEvynFSRycBdG9gBRAnSOjaTNtapY",
-	"zZ8qX8ZS/G00p+eEg7BgpTFYVvgkwV+esLDMw8o8UYzWttH/Hl8Jno6PBEPqhRXDJbfUXbo5DArC/GDf",
-	"bbHk+Pg5T1DVxPudoZLHFTujTz5Z26Zh44K+/YEm2EPBx07OL9qvVxtr1Cdo3na7TVU2Q7+U1bxi6aJY",
-	"cJFga3hCxfGOpIvCk53lr3u/PouerB//+gTugye3u/7TaCfex5/4hP/nX7YXsCgT9EC+B8nwAiq5kM8U",
-	"gAsV/5mW8W7yYzski24edKKgM6ck2kR4jGV1DxLkj5EgGyVo+bPIBjnC7k8yyGnwHyAX8oTXHbLnlcQl",
-	"wQsi/fabBUOqRsxlg67yQTrcm3S4rxR5Fwm+lJ33Ryg4KyT82XWcd73Nacq29wm2Op80FnJVqAU3iBHK",
-	"tmNI5REZ+7C016lG5S53jfSIQUzw5W9/g7cxpEjUCcK//S1zlNlyTrgow5KZugEijg4IRahDYURuQOgg",
-	"7MwTnlDo6NTvTLnQIK5SZ/sgUVE1ARPvIrB2MBESLgII5/byAiXjYBbaXV8KDR2nrX+4AO16QzLVHPti",
-	"LAPSIWC/xExvLgsDx0mhtgoyIGVNp/mfhoK/j4vKMu62iZ+z60ue9Wkrv6wpb70fwTyNTVs3/2O/hmVr",
-	"RvHiQZx8anGS4v0SZAkG4Zojn22ndbDteYLVeWnLJ9EMYRjIwwvr4N6j/NQ1/LgC/gVPW+nyfAPCThGl",
-	"dx5HMkrwzpK6I3dP/rsTgHV5aquvHetPWd79iLXnT5489eVG6slkvL+z/3T8bL73ZLwfgL2D3SdPn00e",
-	"731qRW46Fv/Uilw9C/7KnLRTnHQeyNMIYqKJQ+RTyh4vYWABm0y3OtJQEFopbnus1rxED1ESkgXbAmFo",
-	"1cEe30I/4TK33uW/XjpyWOvoZIVWSDRv8Bt8jPgSKn/Jd4gRj6MIMg6i2GMcUP5O+uBXvkAcFHzxmRMl",
-	"jDszmOYDCLbe4JO5MyN8KR14xS4l/TRyCA7XSjMGGHd2nAjhhENxnpSqshUKQ4FL0I0kqqsldLK6HSq3",
-	"TWmNmDgRoeJgCrCzu+8sSUJV2ADEHEoSHKhhJO/uxHBgXFe45Zyoay2FEDEDopEDnBsQIuW3oeNMpgTy",
-	"JSUrFQrhlHB46LzGIWRKv/WO/RoWoxUgVmUADBbQMzbYuYTqoP1LSBa6+wLis7ePtsWf7UWCAsi2OQxh",
-	"BDldyxHxtSz3gpIkZv/Q2ZDeJJPJ7oH+8Y+YML6gkKm3xeIqTYZ6r57/kVH3X7Igwoux2IKO+RJKjfwY",
-	"3sYhoZAe/t8hh7f8H+LlX3Ync0qiv+xORLHRpUTFRuOAkvgvu88DssJ/2Zt+paztw7BgmK9qZVvOG2w9",
-	"qOqV8Mu9DzhKGCdRYc5y4kA1l9PpKyetHB+/pP0i332WQ0N1tJxUOjKQ1UNfbrnt1wu2HUJdWll8/Hcn",
-	"u4/Hk73xZOdqMjmU//9cTHghFcsCVY/tSVUgtle9u3f4+Nnh42edq/6P3hlssJiLYdh65NBroH3Fbjln",
-	"ZNX1P2iAckXlM0YFb4+dgdzDbIEYKSOpzocLCTfO4P5DDhX2Q8TexHKYGLl76s+T+tFCffi0aoMXkL8W",
-	"fTeNkbRQ+kI2+XI8OiBGjh7H97ixb6j1/rfy+YTVN21Mz8BeE1fDfkGT95PNmgvN9i9z9qSDSg3oTz2L",
-	"KrXf8WyK0fgarjsvcVn5L/Lk8A0hIQTYUSVGjiDKIdSZg5BBa3bEG1hdB1PaVaN0tTOF/FNFK57G6Hu4",
-	"/mIj2oAYeQvA4QqsPTEgraZDqWJcTCU9ctMJdAl9CjverDNVdsAe1ZxIqL5fLdXQIcBNZUo+zMhNZ+R9",
-	"5aZRM/GPCBBUlQFf2pw3B5WVTGc6DsX0/ERM+yyUXd2zcIgU6G9b01sMNNvX6GV4O4QL4K+7rt6q9Je1",
-	"iN+r553kl5pF7MudRkZPnSX0/3/2rnW5cVtJvwrKtVVnNyVatuNJPPk3mUySyU4yc2wnqd1zUjoQCUmI",
-	"KYAhQHuUqVTta+zr7ZNs4cabeAElUhJp6ofHGoMA2Oivu9FodD+ApxWShxo//Hqvq7MoFgL/DgklE8BQ",
-	"+IhdNAupj/7DYE0lG0UEzn3knQMZ1iH+FKc4No56Ga8hMxlJaKqYjQlw5dACsN/f338A1xfX4CfKwbc0",
-	"It55f9R3xKsu8Q8Zkq1occ0/di/TkaE9yoaSpDaYyeMmGXPlqJVqKCNOTC6cjEL/pK8W1ueeGqj9XzAz",
-	"68CRK/1x5I9r8ePGfDUfu/rsR9mFtDLuE2QzIa5CusYMlZymyQ6KZ1D8LpDJRJGFFyIol+UiZ4oJD3r2",
-	"9hz3NyajGCS939xMmvgcRwHXewE3yoL2/ZtaBvRnX1SX3myE/SBh39UNyKbe1VHi7GV9mMvHA7A+indi",
-	"ugDrFHqeTf428eL6EaAeUbkoYRhnf/E3QDIZ8iYAE9ePPNFYZqh0OX5EQPBWxFE2o/dEBt/6mHEG0CMK",
-	"N6p7QOUMMqmXZUSsWEfkqQtOQYhdMcYacehBDsuTxcXCVr3t6BCuT8UW3zESFOt3Orb4bFStfnOZIRMI",
-	"z6DnzWhVTrYcQGThyi2eRz7SORMTAfJ1uhpyVbXktGGRr0Pm6wp4GkCPMMSQ8ImUW5ohAXOhb1CpqfJ/",
-	"//O/bHuaUSAUpEefiAKoQra8R6ij46uSronWmyzoxiSuVRo28DdpvDVU8z3Co+SMLCD3xmOhApc0FTys",
-	"sx5ksZnWUIVqaSdw2mja6Sf570zDM+cEzZXAUP5nnQJFAhx5eXgnLxJSPwb31kvNofsgFgDL8CtVsSqu",
-	"iLEFYOWaHiCCi3comSWxnGOAeTj7UhCPoPcLSQ8TGOzimSkP4uKZqRAi/tcUCXHxzBTicPHsY+r3q/SX",
-	"6/SXm/SXy0y7VOUQ0cV10betYh7Ff4uLgKT/nK0iIiaWmUxpvZDivxV1VFNRZJIirjczFSwr28XrI3+5",
-	"vDa/Xd1UP4eDx+uKEX6zTb552jnsBbwPIYZv1Ug5y0geqD2ikBcKX0HnFsVvCIm7UitVK2ilZERPQD0k",
-	"Zrxd2DjZ/20fWal+HN2NE3fzjJLOnjLf6/XZXuYdmD9+dqavxWFKZprBis+RC9irX0mQJjU53n0/zqYA",
-	"DOx2yezu+06M2nGrbhkI/bWkWNNAaNtiJ1vr2hZi9Ga67gkPPSKfBoIbq3Oib0+0V5nRTTR07qpvHOuZ",
-	"e72ifKmV2dBN0VD1+LgprwtqVqg6RlBzHs874Vetd55r2sJuXLC0CXprqpzmpzqALIFGEk0/iVmWZ1T/",
-	"FnGpMbNwziN+vpF7eNFVeT7kIeG7eMsu/7HcqWtr3KdLTJwALg99d74VKC8Ed3SF5Ja08HeIdwfh4+Uu",
-	"dn2I1w6nD4g0i1lMPzhMQ/b6tHaA+1XiTtfumthU9LpFj/QBJVnp5HoDs97FNb0sE8nJzAME+rGhYRNC",
-	"Nnx+a08oawK8FiS7FxQbaLnW2lSKXTKt7eXOkXGbbkyGy777iWSzVe6eu8tsBTxVhmZIfWRnLiTtR39X",
-	"HfersPBbQaveBqWoZQdy2YFa9uYwMVZ2MQx0cXtFLYA+YsZ18jczpKpkP9+A1+/eppBh6jM3y53bwfY6",
-	"17eFMknBbvRr1agPAaBjeLWS0XuLXu1TS6DUFXhjn1gylDyOfP3urYp/5Ggd0BCGGxBAxp5o6PUByCV6",
-	"k5IFXk5lkGvNNX/Vu7pu6ajnRrVZF2IW8dVrSarBFN7/G5Ol74HmgB0iwSO+mqmnbVJVpQdLZacSDGuV",
-	"/zHiqx3vnxRlfYx7syqlP2TEdHbjIobMUW5d9B+w2Zr6rcK1wYYwvsnRMpR3vMBRhmVb5ThleEkwWTZK",
-	"Z5d5ZlSV1ci7U8QaVr4LgR3NBeX3LOMgCt1SZbkpv/dkDZj9rl+2mEQuBYRRAdbt0hIgHGOnmIw+YBRW",
-	"uDB1YrcUFPNIBFhWcCTefAPi0qY7Y7M9fWZ1/7BMpVmmetP5pAaJ58712jNTa3HN9RSUMFG3yDElMax+",
-	"+PVeowHgta6NB1kBAnG8LdTpndpO7dQfxfpscDgqtv0V2x3iIApyhaXis4kU/KC8x4rJLGIalgkGG0EO",
-	"QP8Jblh3wDsVrWmRTy13p68Ssvtk8fhcfxz541r8uDFfzWeXLB6jAn+2gkPfIoNZXRzSdeLVOQfvib8B",
-	"AWUMz30EsLp2IhquIANzhIRAAaGM2PJMUXJZWgw8rbAqfnt6YmDS1L8zYnnE8qkb42njG85pxLPILgRi",
-	"KYSa5NoacdK7U5hdnFAjTPdXuYr6WWBOwBpioWUxZz33ODE61QVWw8pTlPhCKmPUMU+Mria7/FGKvAdG",
-	"TtGVhLtXP74DV+cXgEVBQEMOMJNFhnXy9S23ziEgWBF48E5mQ4O+D+7u3oOET08s6qDGNQQHipmujlsM",
-	"YI4XlmdmMCK2PvagshpPGrb9CzBI68bpJ/PrzDpj/wCBX3wHNUUayxl+qT+O/HEtftyYr+ZjsU/oPsD+",
-	"hETBGyxr88QS4QlWi4IJSI5J5TsAjyL9yEfMji4qlDNLiIq0mDD3un/++e03JyYyqn1QI9r7jPbvEB+h",
-	"3pUdLwOIO4B5R/Z8dSWvEecHwXlXfrTmu4uLjmYwypnWTYokxrknJkX9LoSvcOg5AQz5xqm7FJRJ8c4D",
-	"KG/qLlWbMd7ZOoPcvSD5B0FxySKDK6Vt7XVL8Z66KpDjpz554UpgMbrj6pxhWTQcwymXx+OA8GfhQ6sC",
-	"Ye+12fQTD+CscQ3MIYK42AhX5LGc3I3+OPLHdfzbTepz5H32c8Ny4uTqEY7tgq1GEI4g7IVBq7IxpvHX",
-	"BvS6MGMrFajJHzENlnMaEVfQxO7aa/zAmCXCDiC/XH4wJBtesoiYG0qvoFclaikDWEX/++ZiaYw0WY/D",
-	"qkRgdgxb/FHqW4BPthoR19D5chcF8BEzugW80/bC7AJEZl5191wQMSwFt2GybJDGZWv0I8G0HpU2gc3D",
-	"BFtnwcRZkB3vLKQU7X1P8dIhtitPPjrEd/O9Zj3AbRxHKb3L+DJE9dledLtR91pmgNb0Gp6pa96sBRDa",
-	"K9b8oP0xf2tjHwaLrM6iDTLQOoaeHQi4txRs+9C21Kttw3tXtdoI31Z6FrOHOtVqOnRk41Gx1oQQY/bQ",
-	"W8QtEU8q2IjlBpDzEM8jjnYvHS/6qXPVlg66e9r6iTFFqwIF1tTDi81QWbx9Dae4O+nXPiqgRyhQTJHl",
-	"yVa4v1Db/Fg0WhtsXyv4pzDilLlQlWqwOVQQTznxU+Neyx40rwzRXhvTpX+awaTeUzLavNDuxpi1emA1",
-	"Qx8GLRHHfq2tJAAiGuoaLiM2LLDxM8f+j2Ij77J+W06COdOL36nFlB+scxCECPocr2uVhWk3qgc7CNxq",
-	"etXv1nNOJ0NoLQYjHdzQpzAO8wq1CqDkXROmN1QsZfqYfa2y5gyWibvyemW52H5z0PcimnkOrvQotcrF",
-	"VsJ6ylYR9+iTXM/SbbBpFLP986nYeptaEoIkxzBg6AFY5LqIsUXk+5sD3c+6RwQSLu9XLWhEvFPg3ztN",
-	"jywHx+RSmQS3c+S3xs2M0xAuay0P3Ww0PCwTfClyDe8IUPPB7jtT3UGTyJrskAkGNJFLIWBY28oqGSqD",
-	"dxbzkubwhidxvY5EaRkAtuEn+4OgRA1EjNO1s6KMK9a1uThkWg8JLVtJMt8ugJwHgD6jOg84k9e1Fc2A",
-	"R9cQEwA9z6FE5Q1Ol9Fg0Tzu7ty89x8RCjfpFxe9zqDnSVs1eWMPLWDk87OvzhbQZyiZ75xSH0FSrr/6",
-	"V7A2rqmsyGqYK7/3bow01d9MLZNFPdtsMa/q2aSOqWX3zO6UWrXt9pA6M0bN5aMhAvm3zsMsX0vW+F7T",
-	"bkjmXTHT7429IitPQy9n7JVMYD+4dRnylR7CTsVOxWI+QqVhS/0GppGTV9BjHZRnBFHDBSegI1/pqQgt",
-	"mZ9Fxktx3h/laIdXTDDH0Md/ViNWbyQHq1K72klmoXqMjBiDEhnZHesRBcb2JnYgJrWd1AjRIwrxYlMp",
-	"M1QTxyMDv10xYrUQq2r5T0G5c47WAWepSfEVAt/8dJedhNT0zwTQ8UWpOXQfosCunoNpO26k61ICfK0o",
-	"1euwJLPazaGpn6zJGJdw04neJbZDzjREjNOw2nzWbZxgtWHYhQZKo/1cBaJbRTSFpd6Gje+MnpIcUZIm",
-	"0pureUkDSe9TDXse9wovJoJvoG84crfLRmVQcwLMQzu8YR6OWLPH2gfMwxFpeaR9eHt/e4ooaxdTYpz6",
-	"GN104yFlccudXWpvdDKX3FCHNScNOgXVe21TauGFPKA5CUhOatvI/E4OlR4gvbc7qsVprRltkxUPD5Kd",
-	"KzlBqQ+08VXEZwTmdlXpW3nGoE9XBNdiSgBdAJgF6XOwYAUbeFH9zUnV3ombjy4XO5fLnSZYS8C6KgAW",
-	"gjwKEdC0FDy9wssVCkHgQ7J/HLdZShoak9Mwwa6x3faxErkB29fKKsQs/15lceCnm1suV3jRvJiMcIcc",
-	"PK2wu5L/40Hsb8wLhxFh5+B+hYC7gmSJAIcPiAG0WMgFJ/IJgj4a3xt4wsSjT4CvIAeYuH7k6SA9mewd",
-	"r9E5eLvI/Ics3A99MeENCCBjpjIL9eBmIpsucMjiESDPPv6EfR9Q141U7ZYF9X36hMkSeHBzDt5y4EIC",
-	"KBHvhPRpnAc+l88yEKAQXF2DFY1Cdn42KT1FHqxw68JoUWdCWel2jORAzSVsgcx5Sx6hj70Y+jPBmzq9",
-	"9SiVC8+625PJldHYRXJZSoR2hfPx/R0R8Wh1qItoMIqkKpFEPDp6CfNbGwIE58jANrDEj4hkdzeD2s5I",
-	"RvqYdhd6KAiRK8wBM0TueuIKM4AlmT77DH0MUIjXiHDof/YZMFOXBgZmgEVziS5OjaFEQ3VHAfoAE7CI",
-	"pKx/RKFcpHPwM0MAc/CE+Qq4MBJDTgBk4v/WcCMldIjkfQZdGht5okvG4dxHhZZKJoHZGnEovoy7MKvK",
-	"qIIG38x/1EQbjIujLq09S3IxGYbRRRGRlgdFMaRNRIFBY/MtTn3USLbvOvz/jrPYT1P7RxgEmCwZoAsQ",
-	"Ul/aYhFDodw6QMaiNRIgTt8mSrl8CpH4O+YOlDeqRwjWQPAHzF9JSvX2nMDHLJXY73fMgV76PSD7O+al",
-	"BwWCNx2sHCHUR2Bt+FeA94e39yDmvAP7JeJ3/a3BMUGWqq/MaioDX5uD0kZRQITqnRvgMWaQQaKyfXM5",
-	"XoIYmcfYvYvBzUR6Lh/iGRxKSMSEG4qoiIq0NvXwAhs5IdW2dDsKpT1HWlx4ABLlT1zRJ+BTsqzw8o3i",
-	"wT7k++iyod8iIQoYClNGwxovd44rz4iDmsrh0qzVQsBWBlSi18Lungr76FDGtwz9Hq3vJlB6h9logdsr",
-	"V0EuGQ6+r27dG1efxAy26wvn036t6SOS81mnoKZANgEheqQPQhiINxKNYirGsy9LOzIwlBVXR9Uktpzd",
-	"C/1x5I9r8ePGfDWf3cuj9iqZQcx17SCxUK+pRCGpUcB8Y2DZDexiPc2qMPee+BsAHyH24dxHgh4M+cjl",
-	"yAMBDDlBIVBmNAyCQoSF1Pfn0H1wUuMNMqvPrX7RxABiYCnDBENAQ4D+iKAv6MdXmBn3eUnynqU8a7B5",
-	"v6uLqxcXn19eXcjPWWbu//yn10QH9wmShtTtGp3JwpVEpZcPy+TmTIsKvkJrlbVphRmn4QbIs45TPr+d",
-	"FFu0e6Nf2rAxlRxNj9GUrT3mFabZjzF3DcSaTamAdmBabtQK0iMvGTE+sDzpELdCP/LeIBTE2DgwweEw",
-	"FfArEBH8R4TAA9oIKiHColBKY8DgOsV9ADPAQ+g+IE+F01HiojiR3gpBD4XJu7710DqgHBF34/wn2mQu",
-	"phws6uO1NCRigTDctJiSVw+s11/JMWHRqCetsgt9yXtLC+XPG8VFn8XFz3INn4G46MT5XCcvFHULBYYM",
-	"g6KRMkA2mCx7HLSZkGH6SVtPf5X6vvcWO0s0SJlTMLNk73/gHX5LwuU7lEiWYVTNbFtqFG1LvkXcXQFI",
-	"APqIGcdkCRDh4Ub5CRL5keyQ+3YRZ28JIPsdZUCbMqAL2+KDWKZnYFpIdjywZSFpWyAkMOlARBzPsqAB",
-	"IjDApcbELeJRSFQ4jCzjffvm7h68DxB59eEtYAFy8UKzbxzla+J7gQl2VzF3gQ9dGXsrG0o/uyDrv2Tq",
-	"DTHHfwEPh8jl/kaFsIvHIKFEbAvqo9PNmwxyh3S/SoV5qbko1UkESdRWKb0ogsQlJxr6TYoLEQTR3Mdu",
-	"B3aM7o/KGw29M1EW0mIo5v8OQujLRjq4JdKgXL5VvHwAGXuioScvntVV64mRHT81xs/VXpD9oGl1nKux",
-	"2Tn0Pb1yLHBjBtwD6jalgPiqaNDDGxdlBW73tjaUKqrMWBcRBzpGZY1wL0+fE5G/Cyr19gJqfWhBRAD7",
-	"w1eW4j7QM5jbQRnr1Mm3makcHZAtAXEq3tihxM9AMuea932x8cF8I3CGQkRcxMA6YhzMY0v0jwj6eIGR",
-	"V2ilx6OMsLbJigW998TfPANsx3zRDspr4AuTUQBkgEVB8thMzGIWMXl41HMT+wnNV5Q+sCkiMtKpStmq",
-	"JomhrZ8dcn2CHmFErQ4wfAh+1StrMiSZXCT7aEbdZaV1qkH0Rk6H1c+n//bqIiJuHI5b6RaDvg/i1mBD",
-	"o7/JUmvoEdOI+RsAPU8tpjzLVt4y5KVvwJeXGUhmMcbofTrDHK1Znf78VpMs2XnGE4FhCDdDKN+XsEVz",
-	"4CNviWZxB9UXUdLsZwD9xlsi8G38BxtYZ4dsrh8X2dGycC7qPBO8Z5GMxYwJMAPJA8ABEVN+VQ8FPt2k",
-	"srOoCDAGYEwjGXIMPU+mWmmEdp29FsZoH3I2aeZHy7PiuayQ71PniYa+lz1U+8cr57+h8+eF83Lm7Je6",
-	"OhnsezEY+FUPVut8/1qV4wWqxURWDAY0BKZqb9HoqsDO7PcnXjwHtSpb9X5bGRuvAxry2RoGxWPLZ4sH",
-	"L+pOnntJ1p9pTiuiKSYe+njOmf0CJdOs7DdudS6VgnX36M95OGMrePXii5Kur6/dL15evnx58eLyxrt6",
-	"cf3yZnGx8G4u3MUXX3x+idzF1fzFDZq/dF+g+RW8uPnS8y6/uLlZXL28uPag++Uh94VK5hjRqzeGk0yX",
-	"j8Q79xChPiTeOWJ/4iA7QHw/bI4JVG6M3OwPmgF6W1e3naL2R/gRr6M1INF6jkJAFylTLUTQXemkoB8a",
-	"p0ZsT8Er+V+g3vfX7oXGvOKjlOpqVbs3N92bqPfqaNuvI//BeO7jZ2QqNZnM1TUvTtBTordlQjV5MB2f",
-	"86vMtLGiFmYBNoGk/Bz89P7+zVfgv2ikuiVIreMakgj6/gbMo3Ug9b+OKynU+vPIfzDHXAM089sXgGJx",
-	"1SlJTgQe9IBrexbPW3jl0daRzCpEdv/kVo2vYar2GRWueCm64u0Kp2ZnUi7tcMI1wKOIyRSQUtCdF1/B",
-	"F/2Nm5G6zchvmU3JZ//W1SZiHhHPR++Jv2lmyFcK4XXkcxzAkE+FQSidv82Ntm8kpxyjcIgaeZS/Bfjv",
-	"SPwqivfaZKwTvZ/MrzMhFSozn6jsEBnnTxysmLh8RDcqntzeFaQToAxP+ubY15BNC+CCeWdWw/IN9nAg",
-	"9T8Lg2KdHEeqZLuShF0JBjlqv/eSZcc70u1uBXNIqnGtrlONoD4JULfqurrzo2Vvgxzjo6XupEbR+ZKB",
-	"Vldi4zAHTMX3rpKMiHsLDe0cGuXGoeXGeHQ1Hl2NR1ftX0w4/tHVxakeXR3dcXug/YJihOfkSJjONZTs",
-	"dxniifgm5V47DUcOPpoNvd9u3PEQwTWc++hb7A9hoyF5/Fi7DaBh0astR7HcWSHo81VdDWWGwkfsIubo",
-	"5kM+09Gvaje/f5wJwsu2jIuliGNMEYnWqb97c/ljFlDGlyFi5qpAIOzPUHYAfY7XyPQ1OWOchnAp9dFy",
-	"NqcRcVEohsi9yFZ4asmLic5pxGdrVmwQXl1cXEjC4rWY+eWF+o6J+n4Rj4MJR0vBm4cJyP3l8k4tyfeS",
-	"94Ycl6t5DyiUAcYhj3Y5Edc9zqC3xqS8yFrdwImA04Bmh62tVhGEb1VjLZUHvka+JS0ddY1hjJevL89w",
-	"xyFH/fddJijgSOy2YbgxSdsVL0SKX847AaK+GfMd4g0mcryiSJPml83iWLv66kaDA1/7vpBUhSHZuf7n",
-	"CIWO+g1/7b44HPir7sX93HQyh78ft5sEqHR5EMSfaPjgzGG+aEVZXEPmiVFIlKJTldb5SVHra0iaC4n+",
-	"VXTRvAEEb5zvc6FVdzQTHVWi9rZo4H1t5i5vruYGsYDl1FhJlXfA4+umw8RnR1GIaXgOx4ZOo6E1FFYb",
-	"zqxs+L7vXwuROEUkxO4Kec0h6cSPjthsis03hnQDwKhhg1MCq/LlQ8+TUIM+wESd2Mqr0XMacfC0wqkU",
-	"rjLV2QbAxSKbMKLfUA+R4O+tzBGFTqvCZ0a/lRWyb1M0G6L6zfBEC8hO97cDwnMsemCsKmjabFxzWJ1U",
-	"ZBhV+c2HjcH2d6YF8JNZso/kxiqYzi9XA/FpHUYWFG+QX/nBKvZr1QkEMJdJjjBZqrvUa/oofn/99ptb",
-	"doT99A7Swmo/nX7lqSwoU2nBa+f4KGBa0O8NZMvlaGmctGRJO8w7tzSOLzwCGLFq55ts4UAnSZ032A3A",
-	"6QCmi7OgD2IhVQJvFdK2nQyxt1y8ZNTD0bpuR2vajUEYdirmg6bXa0muIe1jDSfog89OT19ze9b80An8",
-	"7pAbIkv0MdW2xcpdmR7royoGi6X2bUZdciIDpmPkBhoInLdCKw4J5m3LMDf6uWoidpiyphSlfPaANsCF",
-	"BLhCBcvMpcI0BYi44SbgyEuuYFLfQ6GpMTtHLl0jgIkK0sBzH53vKS5arOKV7bJMM+twZF6rmk1DEws+",
-	"6mhLUBvCKVT/ivnqh1/vFW8MSmOb99wd5QJ0Mxhgk0rcInB5a9QEfrc6Ir8We+LxLg+Akv4rHcpGbw8e",
-	"aB1Wrspi7TgFrHKTGJAabx/hlaWsOkB5l9FVqQFKlK2sVhIiyVpsquLWqitZySYOdNJPjoKgLvDxFkHv",
-	"VhFrwOVvVPSh4AxgOKM5ICU3qwI2hjFtYh5hdtyycOQGeLKCDEM8CioRI1uMgLG/F4z4z8GzwAtDHETB",
-	"ofFyp0Y9KF5MNbaq7Zxp56yph5z4vt+4lavWLqqw2p0kV28Nu2Vy1wwYPgCCD3a/cJqpoCYroVVs4Uzh",
-	"o8S+K5zFscuoTeJjEBYFAQ25wyn1BZftWmDNvOY0vt7jeJjVlljTbXKYNX1gfzMWWzuNDJpqncr4uk1Y",
-	"FefSVOOXA8ukhCHoIweXL8Aak4gjdjrV1ppBrWavxTgNUZUeVDHyjxD7Gl7yCUcXXRjVYZ06/A5xTYNX",
-	"hoi3ioa/aBKeqors4B73O8w4AzE3Ac1NpoQHi8HX7tn+4eLWJ1VuCoWcMQil90EoGsCnEYbS9s1GzadT",
-	"FxIX+ZU2l2qScLTmcTiYNKrPkrtfy1UtYG6QXd6+M7o++rWqQeD75vA5OeVWtBEvySoqEJRWpdK39c0s",
-	"RvdbRSUSQSkdKNDwuKp/tQUyfJbisf3z9umeK2o/Zadw8CiNynR9uUiNSX29aEPJdqtFDw6wXaemy0dx",
-	"DDEjnWKJ1hBaWS+6HXS2m0tzK+yysLCaqeesKmP5iayLqzrzFVo3w6XUpbq486hLa3WpWgLFMMM9xtoq",
-	"9to6Qst1qB67Dzq0xC5mvoPIgoauNLZrs95mm48Rj5Znysx/k1BtSDGOd3fvQIoh9ouDko59xvyqo7LC",
-	"7JDFszheckj720JNM0MOHYAdxHPksHeUW/UDEQBbAZA1wGtHDDTKE9mxKOjy5qDdMZ7OgT6dR+6D9mhV",
-	"H+f5vmPajnraPsO6IvPXknKD2c8uEQeCKwBdAMMUzUGqWbDq1M/3QcJ0sVGs0/dbGcWq7Q6JmdOD5Czi",
-	"dJ8l8BLLy9RPScGqOjPS+SR2r/ebAN3JvwH5pCDvhkYhUPwkTzojhpSbj0WBhLnzOyupN0PE/yAnmYT6",
-	"dRu+hVW0iOtHHvJmmpczpQ08tICRzwWwo7mP3bNJCrPqvya6PENtuZhnb9Xfx+vT48A3xWtbHLxvaM72",
-	"JaWygQ5unHvo0Xmi4cPCp09s58i1KFiG0EM1CWtkm/gCkwmkGc31qpvHkmaGF45RDF+TX8/kLcEc9zmv",
-	"O9YvEJ/sGtZt50B5kgC/2lCXgyp9mZjr5moYSKDR96NmTd4p8vESz7EvqWt3lTiWGOlnR6O9CVzfJJTr",
-	"LWI9sdZrTLYgC9J80UrM3qRabcd3nBJbN5U0N5mMsnA1xHufetYgWIfdNwXvgO6OlBVOC6H7gMlyhr2S",
-	"UrovF9fe5/DqwvlifoWca/glcm7cl5fOpfdi8Tn6El7Nr90DywljUmhB0fMrK3lffCwi2iyRZicdZAIC",
-	"IRp8yBHjegZiD5yVF8bu6Lt4eIQE843DorlH1xCT2kotggEexY4+/+QzOD/rX0yWAZRaLBAvVtaVvAPA",
-	"VIezuMNKezmORkwBqGZGqZ20/LMdrFRX3ebEy46RhHMV6tNnCJJ28mxIut0ZsvU810b6Smb3SKzTbm4U",
-	"hoiUzmRP6HV5vpwewlKfTY2+qnRuPR+l1kF2nixUj+HkeqWXLzeV3soLw44nor4NeYUC35qJ2CzDdKBj",
-	"T/S2pfhwV8h9MNdIY/9X+cUi2XxLimSeH2XJKcuSePBXqTXrrSSR/HgiYuS1mEuB4Z8DR7/kByM4CGxD",
-	"V+LGzUVAzmll/BuqxUn40dwoZDTMzMbyScnVmQfX8CNeR+uzry4v1CT1N+vJMBry2XyTpQ0RffxDNRFk",
-	"ZSjkyJtBmWGuScc09FBY2Ddk7pkSEEV9dhqWq3jrHTYBgT2SUjKKJ2Io/BsDd39/B2Kc7BDOox+tiOdJ",
-	"jxDf2/fpcok8gImcx9Gz01if5JsXmX7C3l913n1oJFBJ9E3WzpD+cBsz41p/nOTHjfnNfM4mZ6rg39lX",
-	"Z1Ekuz4COvrvIU8xb9vokM4BaG4vuZmheoCHv/76/wAAAP//",
+	"1j09MUUCg8FgMAAG8/jg+iSKCYaYM/fwg8v8JYyAfJz6HBF8keALyGKCGRQvY0piSDmCssiMAuwvPRSI",
+	"H3wdQ/fQZZwivHA/jlx/Cf1rjyZYF8BJGIJZCN1DThM4SivgJJpBKitQCDgMPMCN8BaIez7Bc7SoQ/s4",
+	"ci1YiPYZh7FEGHEYsXo/WhrGIJKdhziJ3MNfXD8kGLojN07C0B25SwhCvnRHrkIuoeJbhBYUcPHEIAzc",
+	"kRvAOCRr9+2oDp9xwBNWbOHo4nh6dfzcHbnPj6fiz/G/T9Tv8+nrS/lwcfzq7IeT0xfy8fJqenGlf7w+",
+	"PRVPpoaSOLD3U9AK/pogCgOBgux0hltpcEqA8nbI7D30uWhHvwCUgnVruyN3Reh1gGgDj1hwRIKwORMW",
+	"BzuHWmHEfj0Rk+AGcPgDwIivL5NZQCKAGqaEnzBOIk8Va6dyubgRAwzCNUc+s7cJKSWSegTDs7l7+Eud",
+	"xjU0SQAL2OVzUMJqmivWno3ckPhAyIzGj1fyg6FABBkDC/M3CgEjHcipkSugUmk4byYD2oWBm3DLZ2/L",
+	"UAuSZwQuIqIh1BF5K0GwJOTFAanh99HENjH6Hq7tPANi5F3DdYc5J0QX8ymK06FtLb8EbNmpYOO6UCiG",
+	"GaS5/JgTGoknV8zcMUdSTrUCSYV47UNM4RzddkKEQZ9C7r1fcY/DKA6FgBe0DAIkiAPC8yKNP1qxqjJa",
+	"LvhDuAD+Wq4tsxCxpaycNiw4pBXHsqwdQivTQmCUTHEcrs8pEb+nQUDwNySQDAVvQRSHKWkI9nTVGHEh",
+	"jtW7G0ARwFy/9p6ooSixaKFuYfEtScyR3L8kHHoIMw6wL9dl1Q6Kb/ZFcwlfetEcePFSLdvZixWceeKH",
+	"khILL6BlIZwTtYJyUdJmeCEvQj4lAiXksQjIvYF4CwOUROo5BFTOeB95t4Xn3eKP/eKPp8UfO6VyOwcl",
+	"EPumXx6JOYrQbzDw/DixfotgROi68nmJFsvSl/0SMukvUxOGbyZApSYMZC8QN/ACOAdCEDaW06ykWMDb",
+	"2U+fdp821xOs0tDC2+qcKPPDqMiqxpmS8OWR3Bw2C+QI3HqiGci4FyQUtEhchDlc6K2zmhVE8jbEonBx",
+	"OzwjJIQA10qKBmNKblAAaXEJK0AOZqoUIaHH0G+wGz7VWl6CES9NY4IxlCcMsRbGkPoQdxNwAWLiu8fQ",
+	"AidxAzqFTsNbDikGoQcwweuIJMxLGKSsSKo+UOI4hF4u9j0/RBBzDwWs0zpSAZTVHlIZRgCFcqIJTAZ1",
+	"ZBMi6JWpH+K/JXR4r2XlzXqtQAzrtaw7vNcJDftVmyE+S/xryIcSLAewEdEKYAYRLq8/hHgBYj6hwVAa",
+	"pNU3okAGZFD/09pDeq/QHtbuHPhwRsj1UNJl9TeiXQ5ls04Mod4cLSIwuPuy8mZ9VyCGdVzWHdLrBeLL",
+	"ZDa027r2Rv1OYQzquK48sOch2KTnovamPZcwhvZcVN6g573XmAUhi7vZ0GhIQ2mvam9Gew1jGO1V5UG0",
+	"11WvUexhgn3oSbVjTwSuwTUgQ8mnKm9EPQ1iEPFU3SG0u4ZrPyRg8BqV1d+s7xmUYd1Pq29Egd5zN0T4",
+	"GgYIewQF/lACloFsRMUKqEGkLMMYQk9MBPJDyaFrb0SHFMYgAujKQ3outVwDm2Uh8AdPQlV5I5ppEBvg",
+	"vskkKEC4g15swP4FAEM4QFUfVDMmHM3Xgwmoq29GvRTIMNLp2kN6z1eI+8uhnde1N+p7CmNQ13XloT3n",
+	"kG7SdVF9475LIIM7L2oP6f0KzvY8yJeQwiQa2L6EwUgI8NCT3orQa8KGDoGuvVHTg2inqvbetdwO7ejt",
+	"Zlx2O5BEt4Oo8xsh0dCOyrob9VVBGNRdWbVHj5eEXHtgLmZgwoQg0SYWvVq3AVF4sI0QSSjqXn8G54TC",
+	"TXtigtK7KyYgvfqir3uA70PGPE6uIR7QFxOU3n0xAenVl2gOvBtI0Rwpiw4PcA6jmA/okBVU715ZIfXq",
+	"WgwYWxEa3FX/muH17mQzuF49ZRAHQxTa1cq9+1Co2x9hFrGh6Iqqw5AVNbui+n7FPXgbd7udFUSA1ANh",
+	"SFZegtWgwoyyaIE9hFm3jqawEk6k/SONetUTJ92UoZhGwF8CvOgrc43wUAAxR3ytNQp3CTHBdwZTiJA5",
+	"8DkRu19KwvCuoSb4DuFmsuDuhknpLDaBR3icsr+V3UWZEOIFX/aaJQz6+Y2zwnEQiiyR9iDM09MEdLan",
+	"qwIoorIxgKA0FoPAVWfZ3QHMJtnmIPEN4sOoFYEF8mXfhlU3zO6Nu2Oe3BuDrc3tzSGWpvbG4CgECV8K",
+	"7tgIiE9uIF33qZzae5anr/jBIebDIJVEyp1BKlN5M7hNM/uOIBun+Iaw5VzfDEY+6TeE0zL77wy6RQxs",
+	"Br9RHmwI2ioYNoNblRCbQlOioh+UOZDWj9mAqCFiHbcdqamyrt9zs5HVFhjMpTUp9td9my7vlZpKFg3h",
+	"O1FGVZNnjnX/vnG50xtIGFl5aMuZtfjg5nMIQ3DAKJolTBvu9lMqmqr20O6Vqg9RSaqaDNKb7NQZrDGI",
+	"kO9RuECM06rfkLVywpeEot/U1I4B7+ZoUoLRaB4tJN41XLcXkmJxiWZxv1HMqkYI9zqNZBVTO3QhOynw",
+	"ubbcTg2rwcwP4HyxRO+vwwiT+FfKeHKzul3/Nv3m6Pnxty++O/nn9y9fnZ6d/+vi8ur1Dz/++6efDyc7",
+	"u3v7jw+ePH3mjhogHH4qEIf/7//7r//+y/++SSaT3YO/PfrK+/v4H7+8/fDxf/765s2bN4dv3N/Fpz1f",
+	"/gu/Hm1tv/s/d+R2sh+ngEMvRBHiVWvwbgNRqJ9qohrXBXNVwuPedZQmaUBjStdK4ZxCtuxdWwmr3tVW",
+	"cLbXsZJCLEWTcNDfdIKBKNSiBWKfrmPpA8UYpMrHoDuQ/s1m1yZdr8GkSkFsfn0Qc3/Z88qwVjv14CiK",
+	"AZ5QzDiS3mNLXbDT9KhB77FQZHUjgBNtx4PwYmD3KmwBEwY9wTX0pnHdKTBWBorNvDmhK0ADsRsjdCBG",
+	"yrfOq4riPqfSEljGlE4RA5+jG9ECRxEkCe/kLp/VZwgvQujF+tKrZ+scLFjH0U1roAjOyG03JMVJrPO8",
+	"iFh/RbKoNGCvK6spF9wZokF6LdXVJ7ZanVC0QBhwQjtXL+gsu6HbtikXZUyyoICnO3I5vOUh8UEonlco",
+	"RCR7SEX9yL0hGCxgN4ERsX6HAFWBta2B5greDQhR4CWYo3C4M7CCqOng9fGFLtdkEAew+4hrKgPfJ4nY",
+	"gnfcvherin2sFIh9a+oD7JBGNf/I/TPy4RAQ+sCzQc9TCIMJoAFs0hk1K3rzS6Fan8U0rzmnJOpYh8ce",
+	"CMTZQu5NSzNEvRl1hLIkjHdvc5AA5rFcSru3EhPaAyc1Ob3U8b9bpZYFtOBnT5Heb4aoI6VWcKaO/zT2",
+	"AsTiEKy7Y1es3JFli1XU+sT6x1ix+iUbXINtfr81p90OHrkd3W0bnGnbXGWtfrA2J9cGF9Y2B1Wr96nN",
+	"tdToONriFtrF6bPRo7PJXbPRGbPd1bLBj9LuJGl1gWz2b+zgvdjkmtjgd9jgVdjmM2h1CLR5+zX58rV6",
+	"6tnd8Kw+dk0edK3+cXbnN6tnm9lvratXWpPPWatHmd1dzOoL1sHTq8GNq81Jy+qBZXOvanae6uAa1eT3",
+	"1ODUZHNZ6uCQ1NXdqNWXqM1RqM0ppJPLR7M/R6OzRpMbUquTkd2DyOoeZHX+afDsafPbsTrl2PxMGr1I",
+	"2n1EGhxA7N4dTb4brZ4ZdrcLq09Fo8dEuz9Eg7OD3ZPBYjPfZBFvNHc32bI3eR/YfQusjgNmt4AWJ4lW",
+	"Pwy7OX2LsbzNEt5i5t7BXrrFjrmDrXRXQ+YutsVdLZl7WRh3tvftZWdss6Q1GbvaTGft5sNm+167xXAH",
+	"K/8W6/sOFv7tPhHNzgrt7hC5zW9ng16jtW7NhtJkMNnJGrLF1LHFkNFqs9dokdfBRKzBAKyvBVwvU8pe",
+	"xnAD7AYHWQX2tN7sbZvZ1WCuqzlcu3lXN+OtPpZCXeyABhtLDbPeG2ZAtYk92mbWZkNtCYdbCva1Vu/l",
+	"gdDLbn2Alf8gE/6ePg+9HRoaDNnstlh2Q6sGy7YGw7AW26sWw6q6PU+DFramYzVrUC1mckabOLs9ntWe",
+	"q9ncqtGWy2aYZLY6ajEpajSUsVnBmM1VGmxRTIYmNTuZullJq81IxZbDZKjRbjPSxYCgwZijyVLDbmfR",
+	"bkXR1URiiOFCs1VCg81B1aDAYC5QMAaoX/Wb7vEbL+kbr+DLF+y12/PKVXnlDrtyQ91w/2y7SLZcE1sv",
+	"gW1XvNYL3Nbr2bbL15ar1a4Xp8ZrUdulZ/1K03BhWbx9NN4tFi8Oi9eChku/4pVe7cLOYhTa3Vi13TLV",
+	"Epa3MQavLXywAA3/ifhUzgBDpG2qLmzd3cne1mRrZ2dva2ci5CQJZehtwviCQlaPsk3Ti94I4ZfauGTH",
+	"ZDZJVDuNxSp3h7LOSDdh6tk3MneDyjRi6JNKoiHoeQMpk4ZV7u5k9/Fkb2d3Iv+r98dQxxSZ34LKcxhC",
+	"Du1RmguJAFLrGnJtiBhdIURa7W1Dwxyg0N5wMMtu5OsRkWfZPbrxm741h7d+mDB0A18hjCKBvLr/jdKf",
+	"E0sk5/RO3Oh0nFs01CPra6bzIF4gDJvL2EdLLvaW9yEETO3AMQxb0jOkA3ZyOj26Ovnh2B256sH77nj6",
+	"8uq7n/IXr0/zV0dnr05OX3ivz92R+/r0+9OzH0/dkfviTLx8rn6cnJ5ced9OT17mmVn00+XV2YXKy/L6",
+	"/MXF9Ll6Pp++vsxTt5xdHBcrF3K5yGQvpW8nP5tzu1QnHpy7BtrWh6ROw0LKl5Tnci6y829DRpRSch2j",
+	"vZYh40QI1RWHv4RBEvasvkDcU2lhjCyhzCcyUEkiV7J6MZaFhDd6AcjjKfeqaY4CGFPoiy6nE6yUP8O9",
+	"WiLmzBEMAwcxJy/tABw4KxSGDibcmUEnJnEi2gi2XINhpTWfBVZ3JNrmMu+lVCrW5x+gYlMRqzQOnm2m",
+	"xYKDWOoBZXBroJ5Grdgmwnxv1zV6M1B4g+Aqa/c/Y5bKtaqRzpos2timJ9vnRBzKg1vOS8S4A+SC7NAE",
+	"M4cTZwG5o6aTo5pwEGYcAsmYpZRVgtrnF2f/PD66ylNRea9OXlxMr07OTi/dkZv/8M6nlyqXVeFdRsZv",
+	"X58eqVfPj89fnv1UeanLvR2WAaVuKoX40gsAByb2NmWd0hvM4ngaJ1NJjJTmUYfcWkW8GkUvJ7TfpkXV",
+	"dKisKrdLDsKII8kyd7CdeS07sfk+SqXxmotNeC5hm5GrVhg1o5uE1wrZbxNs3ofKJC+crmOCxOBKnzMX",
+	"4QDebslrGIGUu+dPnjz1fTgGwZPJeH9n/+n42XzvyXg/AHsHu0+ePps83kvZ5tD9DoYhcX4kNJRnqDBZ",
+	"uIfuUrwcr9KXejK7mRjU57D3K55O6mzPtPvx7ahbcruibD7YN8rmWmcNcgr+NqMeW4LdxwcNS2z9dSS2",
+	"EV4EYvMykn+3N21d+BQZP7gx4BxSIeb+95fp+Gcw/u2t/jsZP/PGb//2326nJHwZ4fOl4uq7i7OrK5vg",
+	"KQ6QqXf1LW5GdZOIkf0Z1RLxpVC65C2rc7d9Ss51ie6JEv8DeOk+2MSyPtmJ+Gn5apNUj5XmcpYyVT2S",
+	"zahEdYbDf3nHcnTiqAyajlIxaUHqp9olrXlKia0OpTXlQN9Mdil/ROA2VXoc7I+KOpD9UUnegPFv3ttf",
+	"tKh5+3ezpLn3LHK25HHNCydXCRKt+d7UeKn13TBeOg+nHhi9wR+HZIHwOFaJDovnMncOAU8o3C6VKB5e",
+	"3CXnMTvc3taNbPkk2l7B2ZKQa7at4EBW3lRpChW2c3MQMlhjhBKyrbqvADJ5PZLmmMsSYeV5x3wiSYeJ",
+	"zP2q8sClSeCyDHBp+rQsj1qe0C1P35ZnWSvkeyskeytkemtK5WZNAWdJ8FbI7taUvs2a9q1rUrfWw3nL",
+	"qbt8vC0Lie+urs4diAO54IiTC4U+RDewcnpRIo2J00vr8bjt3FtXcZVROtcFHFXA0VJ2yzmZy3O+1vwG",
+	"I4cvoaNUCmkhpQ2YQSdhsHTW2nksWOKJ/GdMKCIhNJKawoVdpVZTnZURv1AFHF3AgPCLqRVBeQel7itB",
+	"GC+BO3JnkIs/C6BPNQEFK6mRUoLCnBg5D5tokY71OjWx1edoVxQLdhF4RhcAa03/Dzt27KToGRVlpBaO",
+	"Uz+C9cXJsNjsPj4YnJ5T4arzcx6FAEVX5Briroq6ejpv/Xm27qQ9g7cxEhPDAi1z4TN/8UCIQIekuul1",
+	"VbFSqe3KbqbQiUaaydsYUz5TzimaJRyKfWUsMDr84F7DtdoRpi53epjV748jd44o47mrl/paeCmVifUS",
+	"+buPot8q5SmTTll+JJdD0YkIciDYu7JoMka20mLbaZmt2ygsDBaIQkPaVVMXy0XSDtsmZQWg3BsaxWdB",
+	"0tdyV2ejUs9SbcpvXQX+tlFHCiJYPufY5EhDiuXKiwpnShqZeCwbxu6tVwfZmD1bFxAjbOuyh6TxQgRK",
+	"qTgTig8JYIgdSrIccv/wcvrq5eHO1o58g4KxqnSYYBZDX5qWygtVc73drUmlHqcAM6SUXt1bk9NnGgQU",
+	"yqve7s0VFm3TqpLulsvr3Y9LwB3xySHzdJGj2QKn5UZhiZOTp9ueul3SDBbKJmYaAKDPubsxmX/9vNlF",
+	"TWFpSZK4Lk4e5NO9yidtDmjTugTN4udBPm0on0wam3xITAN2BxNSSaMLEkKTZQkEgUdwuFan67oFSf69",
+	"dYOdl21Gwy4QUxu2uzJZGbmcS98QglWyw5pCLrOP2Bm16de0wUuGYxm4vcuX8qBjunnQW8Gz8+PT6Yk3",
+	"PT/xvj/+yR25NyBMZDeux7r4OFN6ZbUury5Ozo+9H4+/+e7s7Hvv8vjo4viqUHm1ZND30uYa7hBSQVVe",
+	"MhXWjvjoRAnj8nzIOKDcEYcueaK9fH0+/WZ6eew5MYVzdLsl7ZDLBxxMeEVvn9UqyLGCnl2hXz4p7T9+",
+	"0u2slNbvsjDp0UELjPCioKbset4D4YJQxJeROFBf7j4+KF7sMA5wMFsbduB5rVwKHgfPL6fuyD3WYFJw",
+	"38m/5rtmdAM49N6vrssLWCP2NVSKSFxYGzMvC0Fsfv2r+SKgpFb/1/QbY0vwtrg6CIn01hQW6hquPRKX",
+	"F9Fs74YWOLtQMzYSgdsTVWtXCoD8R5VFrjtak1zzdZmSU2PD5q2YmYxmKv6KzNs2BiskaF98BM4CJTE0",
+	"YogFIqJZObByGGVzhpm0CZMdW5nMpzfFgufjftz4ZXDO8ZH5VqnL+I7cWyNl1u07B8ULYgQEEFFFkPmu",
+	"h14KuQ5DfxzsPn688+w/bvDPvj+/69FvGec7H2P7gtV1iKp7ugMT3T7vcSQ+Hz6OxhG7NozTW+OFNcKe",
+	"aGaUbUBaW8g3JPYt7NUS0eAcUL6eJtx0P/h+dc0qOkp59ZdrKbdWMAzH15is8LYovfWeKTt7FPgeYiyB",
+	"tBFAfSelDe0FMHWVmiNhEBG1djoZjj8HHMwAg6/jBQUBvJT0bjDkNhU3XUaXq0FKSSmo446XKAiFa8kQ",
+	"JNhfenOAlJ/BrndDwiSCXgA58Jf+MoKYS9cLQ+Ws1l5aC3BRS9bhJHWvCQ019j119lcwPW1JhgjOizwu",
+	"F/GJYItykQM7tg1tPzFj29C/p41YPPNiwrgXL9cM+SD0ZsC/TuL0u2nOZoZzNh2bNhRWM9FWKKZkITUJ",
+	"hTGe5Iag7sjd8eTZSo+sGmsY1Hsqh1DREAYpdcyDLsdOES4vahprOYJ5R4tjKUdOU7L+6YkZE1MDT02Y",
+	"mFB+Vmgub2lnUnhtGkPzFWM2/2oW1hzQBeQGx4S0SFW3UuQDw6jXIGatv21T1pmFhkkYKweWB73yg175",
+	"Qa/8oFf+o/XK2p2OhJB9Up861a7ST9adJX+pqlOLis/Wq9jn0gyx3Z72wVb2y7eVNfIeYtfThBPmgxAe",
+	"ETxHhpVkQcmKL70YUl/blpVV6y/kd0d/BwvozAl1AsSuHaBhCwqNOjl1dkl1eavC9S5mdVxegVsBypHx",
+	"F6RSX+Ihyqv7cdEZhxMHYefFN3eHE8Iewj6FcktvREzBc7JSCicTpe4UtwqjVMbSgHmZwDamuVB7/Sar",
+	"I7V2S73G3mQyGbnZoO2IX3xJSbJYxgn3IjQTpXZ2H2etLeI9ibtl28PKu5FyKaR1KcN8iAusNQxAvWOD",
+	"IVVMpQVR2hdL0fu8GyOrWcfnRrZKZxHZvbvOvq1piXJOsrO4bbV8YMMHNhzIhtp4MiKBCnrYZb/agVdf",
+	"cxS+gpwiv3HvKgsYvKmYB24ACr3ZmkOzfmHO1JLQWCJh0lrVXKLqblMCOKriUIVnPEGjCDIOoriD6W1W",
+	"dJSRwQQy3SmrfbNhdZsjtSnf2mZJLNUc25nj0HbBKXI787ksWL0qvmrwzjR6XFZdKevLokKqcFDO9p4z",
+	"hAFdu6PuRpt17uiy1d9sT84BR76nTSp6Gps276ErbFDtSqsuK6NKE7M8HKseXBC7uiCmPHMZJosHvnng",
+	"m6588wJy7R0zFaukOPHpUAo/KHgN6z5Ia6TK/CZVucFJLLvF23NH7o6gXXefrprj1h17XTXGzSoOSU72",
+	"ehChap97+w4bKNw8iM9nr/TK0n75Wh4tszrfdAtrn3T+EkbgjsF29fRqpGM6VzSCvevnJLOT/+Gu6eGu",
+	"6eGu6eGu6Q+9a8qCY2o9qv5TOWyKPYP0zdTBOGsHP10gH7o8bKdOYtchQJIC0oKlTVzKbA8dzcpkWUpC",
+	"2CQ+ZRBTGHgY8hWh1w0lfBTQRkGMAto+QLJUF5lZata7OfhULZskTRpPwurJYnFpzrU1gyOk9l6TUw4p",
+	"jb+N29LgsffCdg/M9udntnbmsvHWS8RapVlGYgutH6Tdg7S7I2nXCEVR2sLIl7wSrdB2AQXiOEQwuEwk",
+	"18+T0Ea9+91GfGjbtCQ4Oz+bFTn59wsImDrtZ/niVd6BPJJ2hlPhXJ/a0Ba+cRjFhAKKwrXXjICxnyas",
+	"zPc9L+EC+GsVOaxB9KQk76LEro5Izh5KyEmldFLSS1vmro4hYzlkVKMFW2wN8nnWcvZdIK4SLC3q0OxH",
+	"HdE+4zDe4NCdnvtSpvFDIuNJx4mMebWEIFQh8CVyCZXJUCRHqZhkairIO6EWw9xShFmppHx+PBV/jv99",
+	"on7LCLxZUN88Zm8WoldHou2g0+zkQNoauLXLctDYrop7GiDaP2G3lJQ5ExYHO4daYcTNeiJmSKpJDYKO",
+	"elMgSzbwn1WxUL1O1k4eWgskOC6KEw6LFuMx4qLPKL7Zd0euSruQJuYpvsgSCbkjNyQLL6ACpFFJCigC",
+	"mDd1QM29fCXJ8EVeGiHOR14aJE68TePE+chLY7H5yLstPO8Wf+wXfzwt/tgplSsEjxMg9k2/avHczN+y",
+	"OHDFz+VAcgKxEjLWkHHmbyZAbUHlCsQNsvBxjeUER3hPNGt4UgMvn3afNtcTLNSthTKX9ayTZ7TqVC/j",
+	"1Ybib7UGq25HN8Vr55+XZ6djBikCIfpNTFBHeck3afhiinzTHI9Igs2bxkr8TYMrjc5dVNyNEMyX4Vpm",
+	"xExouG6M6ZNWmqNbpT+rmAhbZGYRr1EaCLOQSEl3qfXsVA4NLqjTe59ajMJZEDNd5DCDIfSl3G6TrZ+T",
+	"CH0QnA+C80FwPgjOVsFpFpSpFOktaKvSclTfnNqOg+mV5wZqr4c70Yc70Yc70Yc70fu9Ex2oET1VqvNv",
+	"QIMd5gxgDANPLutAEas3a5dCLxvhdcPuGFPkL5Wmry+WxvK6qGWmiGGbI0tOvHRBbR6vSjslqHa7/jum",
+	"4AUU2ClD63PA/aX5yhwEKq/ZbKouMI7UtckvhVSTk+3dffetxCciN9BcfOfZ063HO1s7k0lavu6MFASm",
+	"1IdlSH1Mmct1fzjYVPbm/ftccfzYbbzNQ90+xiZ0RanJzmEwe3p4uL23Kxnh8x1CIzGs+kp139Mrl1iu",
+	"jq+cFrgD8NpZoBuIHZWiAGFHQBk5fImYg5j0rlT1HS4DEi9lcH3qLAFzsmAgzgw6GjOHE1EIUUdnHdty",
+	"rpbQeadU1O/SJG84QD7gkDlo7iAuoc0gxBUoKYyRQ6jAJoY4QHix5fy4FGWxzpwQpCgilmZY0PkLUnD5",
+	"dzFdJPh3JAz0TcW7LfdzZhC5KofSebO4XQkQ0ze4bnaXazxS5R01pYPQOR2dlSSpg+EqpVY2KDlNZ4kK",
+	"qqkSD0MKAwcwhxVuH4sjCDIecEf/abO6fl0kLbnlWCkK3VGuwLr7S8Ys2dRvCOxilD8/7D5IoM9YAtX2",
+	"KNa9YVWbInWlNwcdIqxlG8Hue78vVHB9ccPy5xFNZ9OELy/gDbmGMldM33DHfigO21LF4B7o/8byn33x",
+	"z9P0Z/qfQEtVSbOIu2yWJnQL0Q1MY1N7z+b7wR7YnRzMduE+eAKf+s92pN/JnEK29HQ2GZ2RP31rrFSP",
+	"EZgj3cEErYKvOVl5EadWI66s+SrwKijriP05xsonAcyGSPxoKuhJxzF5xnZ//XHy80HwLP4X/nESvdwJ",
+	"vt/59dnq218PfvptF//wmE6fvr/ai86fsO/2fXfkLijA3EtnpTZ+VWZMEgNB1QBR6HMvoagQSxLEcR6K",
+	"UlTc9kEYzoB/Ld1nSKzS2kk5xQ4pBIGT/VpRxOH9s5YioeVDgWQmO6ECWcrXJgb6mLmuyOJFCg6YA6IE",
+	"Iwn1oSnxmPqSbhkIlRFdXh2dO49ekQCGzhHBHN5y55wSTnwSfuUo0rEOCd30QHaK7JlPruL2rE/kW7nc",
+	"NVAhtbFERg/ILnRUia+q4/oNBBTSDutbEcFqcyX0Si0ZJVEhKVox6dhnkm8sdXisGwlSSho3FtdwbdF8",
+	"Z2HLWuLzysykTeHKavcmeE4+L4wiGM0gZR689SEUO3JvTiHMMp3L0FANGGffaxebPVwfRxpMJ1MIKUI8",
+	"lswy0eLFISiZuYoeqP2mtF0FkdLIQxpTJOMjxyHggu/MF6cqlufdtdCajPYGhCgw32etAMUILz4rNq46",
+	"C0vsC6iO0qmn+b0jkzWMbcOgmNDVcHtYHlI4b6eTyvpvcdatlE1RyOXTBskLDRKYNeXRWSAMUoOCimRO",
+	"7RDKK/MV4SB01NzVWdJkI1vOawaVAoETxwehL4+K8jzOq3XAQmVerUmCTEaYo8/Vm3ViSB2dN7gGjczn",
+	"DBrAndbBsGsUxzCQqpClVChomo1a4u0oMqWYZ2028FrjhX5IksBLM8+ZL/WN7uv9wSB27XWImaRLFqNe",
+	"6aBXdfsUWdAQ1Gpkifakq+hAz4UQUzXQLfdtCM8p8FKDtYfEzMMTMzdkC7aFDvG+O56+vPruJ3eUvnh9",
+	"mr86Ont1cvrCe33ujtwXZ+Lx+dmPp+7IPTk9ufK+nZ68zI329dPl1dmFMtl/ffr9aaH0xfH0uXdxfP7y",
+	"5GhqelcEVzT8P748+dlm+V/l1/OLk1fTi59ktUJrrbtoTbiiX0B5Eg673hW8zSBt2CIjVs+kXUyV3W8d",
+	"68kBJ6dZ+Ji+zJCPbX+2OH9xMX2uns+nry9zZ4+zi2MLE0j3kNI3G0/Yl3LDmGbDng9DgQWKYzdqiaLR",
+	"uHHKlo5Rcc1u2wCkC7/KT22yrw1gTKEvs5rqHWd5pXyefT+U6/s7FiaLdw7CjEMQbJnOYK0xicotFPF1",
+	"dGifTEPlckZ/jQmOwuv3aLmYw8CfAUmDLEvcL2/erMZv//7fbidjm2LsIBP1zheMiOVAhey1b5woIdwz",
+	"76Zr7o66pLE57UjX1pz001FhqDiKIEkMm5rnypzNSTDihw4rU+nR+OtfJuNnb//+6OvDN2+21PNXX3/1",
+	"KGG/R+x39nuE8O/L34Ovvv5v47l6Poc+RzfQ84G/zFfYWsElkckOcDBbe3MIA6k5M8qlkCxkWoYA+kRu",
+	"81eEXouVyXxAAQhziGUOj5aCt55PMIbqUk0nCFRxKXcPdnf295pzOSoIIfGvmRdD6knrMeCnW+Qc1s7+",
+	"k/2newf7kyK8iQ1gDCgIQxh61Y5AWsZxZ7K73xZKswTwLoHIHi8AX6ptVm94FMYh8pUekYWEM7NCS8ZB",
+	"Dgn3ViD0riGM7fwki2p+AtRfChYMYAjWraUZpxBEgrGaywscGMSBpqEZW1moCUdFQLEw+Jl1mZ3vzBFW",
+	"IWPKzzYnYupfnYXElxlT5LIjC0n3Ch+EZufJJaDioJjM5+XOlRd0FaC6o1iJ7laucAr8a09MrxvE196v",
+	"CaRrO6FVaZ9EEVIIV4OUlpQhbayVD/wf1PkGOfaxYa3garH4EfHlP3+8UukNGoKdzTx4yynwGBTzxx5K",
+	"MJh5MSFhnQYnc+cdTsLwnbpbl44NDmIysHoEuBDi4drJPHwDR2xxAodgR5/HZEB2sVVoD/cezDwVo8yI",
+	"4vtV48WIlEBkxTrEEczbKVQbmYmVk8a4ghe03LVbgj9Q1a0U9SBEgHWI4lsovIHuSdNC5yc6DtECzVCI",
+	"+LqBJgmlQvyAOPbsIQdHpnLe/QdBDBId+wAyjiLAobckCTUrP6Dsbggtux2VB6qtm6GMaeCp21HljleP",
+	"dNJqVqVGhHmceDPoBZTEMey02xc7fKmi1b2WqtniZr87DloJmwaI6BAgs402WdCJQqHPN4Jm9fxWRd4U",
+	"LrNIgU7BAzBL4pjIAya85RBnJP6EAy3DsQRwjjAMvJTzZO4LRUWvEBXzE6JVA1PiPFtklwDGYkdQdelv",
+	"5/aKEimlg4InNqEEe/HC8ynB7cyindoKyHQJ748DeOu1xCa1f+fS5a1zuAXZGmQehXNIIfZFF8NQSBwI",
+	"aCkAeHMfi2iVkBgVO9Sh+2mweHsXQoAXG9Cn6iKZtpcwObwzRkLIoSdaGdj7cheKCHfofzb/u3fBKD46",
+	"415psMsQBStvCXAQQmpHUhQa1IMC9M59yBob1ZHrEnCphWcY/DWB4qB/V7MuwSFZLGDgqXpiJfJyfzMv",
+	"be8uZl8Z9w7EILP39o6Ij9XOyOYKbG8+w/aclp1Xo64kyjCvUivrbxdGCQnv3gegNG1VZUr3Uc1a64Ba",
+	"tfHbpwdK0cKhzxPalZcGtJTe6C/RTAwNR50FpzkeWHVNNppD2Bb+GnILb0FBvPw1FKxDCYuVQlHu1hbw",
+	"DhGt2uumxwjjmcftdhIynjfse3L7QafhRGI7Zli3pT22iqbtW2FA28+eJzoLr/3gKXVJYuU2+jxXB7NQ",
+	"2NT4BQTBGQ7XbWm/G2LRjVxyAylFAfT0/E8wR5YU5WnJ/rHtDJVtLVs6GnIUwdb7ikwDb1EqXULOnLyU",
+	"I0rlifvSZpxp0TRV6WpSjfSkrMfvlt5Q5jySWm4GfYIDC2JRzdxEVpS2JqqiQwGH8reec05q/1FEUf43",
+	"BE8NVKGq7Fo7o5rWVdjJugpbM4aD0CM4FUNiTrPuuGUVpTsRsyD2eChi8EYcl4YMsKrZb4QHo/meIDwI",
+	"S1mxhqQRsSF4xWAdEhAoSxyEvetZZ8x0VTWHEXa+/+aumS6mkMkd6fBBTkHYRvtOCJnjmUvnMnY/LiFf",
+	"Qupw4qgyGWK5orewMMQU3YglOY3SawUmCjjSt8vRdTJhYNe+F8PVJiyGJnI+V8FqlV9gJpwZpDfIVxJb",
+	"2szpHZ1yDhONbDmXkAvMpGG8eKBwrLuM+FYHpGpmEAVSjGrLjEU62WSDZU2wi2DL7G3lT+vsymlu4Bvz",
+	"ArwQm6kTbRteC2ldf8kiQPkLSpK4yV5Q+5RkR5AIUuSr24AIAqmbBL7xhNb5WFNApHX3nFrbKF+UzqZS",
+	"OkCM36OnCRtDwPh4R+5P1fOuel7B/L183pV0GDOS8GVWCcRjTKjtha5S/JhXFx9hkreTPhff76lnCTEt",
+	"5EPMKQirP0U1H5S+ps3JHwykePQax6IVaWb49+OlO3K/fSnNvH689L5/eqmfTk9effP6smMwX19wFeJi",
+	"KhNpdNDFQC8b5CFcVOhO/1hhOQOPTFgUA4T4JIogVicY1jYpv4i5+DD3HubeHz/3arab5YkoXd8tC2tE",
+	"bmAxqpQpNE41hFQxiMbORABOgyNQD8XaIbDmEdpmzF6LU1Xejb1EjIvd7Mm5k5USe6sEzwDud0tWxvZD",
+	"HhJPezJWLEGwHyYBzAJA0L8yJ05mIfIFLtJzQuyhFXZm1Fr2dx3CVqmBuoAguFAKUkMy4dTQ1itS2gUz",
+	"P4DzxRK9vw4jTOJfKeNjSseZuBnLEnUPXiO4Np2RqZKpP20GPFbZ0BI6XgUg7epUp0qb8eOv42ZyUwiC",
+	"VF3tpebjBSleI6ixQt0FWLx31iRxVgBz8UAd6XGta6rzBEOBOHBKp7rBy4p5jei8xHyWy0pNFNZpbhxv",
+	"tMAIL76H66H+zuGCUMSXUXHhOA6eX07dkXt8ufv4wB25F/rvd/KvaemxpOptDHnT0cdeySzv/eramC6j",
+	"vlYiLE6Sqb0HSVi4ljnUpRXHDbmWT9rw9H7CeCAVtiWl7MDsE/nYsoGDmwZfbclv+sAYfy7GaNx7WYPJ",
+	"XmIUx1AmADNa9jFi92BsOCZUwly3ukTPwQ2RoTfMabQtoW5bvKrsV9krrJZ/kztNzSowYZB2827PcltZ",
+	"fVOsrsqWtnu025JVuHAA+DXsnz8n/6xsWz855W4Q05aoVVsBd1RwvyZ04aZCoGPw3rKDV4EK2Zmn0Hbm",
+	"RVYOmF5AQPJWiVwF9h6Utblp4jbe33FoyspQnGt9fMcuYLh2CHYoIXwcwhsYOikoR7ewNniVFZXTyvqi",
+	"yUJUMGcrt1TgjCosnRPpQQw9iKEHMVQXQ6NMOhhFCwuP8ZxQX7oVmbUoWQDJozzOoD4t672W4cRYq2I+",
+	"o3ewhciKdlAflVvt0uGWEJ7tSSP13dUn7Wi5zZERWWPnOaFg0W4OAmIgmc+YogH5cAbpwvMBByFZWBwo",
+	"EOPezW6HXqclRzXARimvaXROSPjKFlkN3mqPgHri2lj5GV5J06py/kyVRAlgYAy1UM1vWgZkQnUOAU9o",
+	"AwWPcgL2sDuKwK2uyHQq12Yvz1MQQRYDH3YrfiVvjtuKWs2Vyg0WIZYxNxEMRWABryjATB2sjGFu7iY/",
+	"KNtL49DdVws30OeEfpP415Cz/kNcqNg6ZCfKuH+TMUubK8FrTwBkGLASbUdVVq/SxThvUAgv0W/wZRpb",
+	"KDtmI8wP9l0jFdK0tz9Y95sV3MutFGbrqCz+CtLE0IxBIJnlrpAVgt7fopLLWaFIMlPpf6YqoVGLI16e",
+	"qLedTU1JfYsNx+AGMUK7GwleKpLWVMCvGSwYCXqK8ukxoaYaGbm34wUZq92ae1SBnp9GdHDsMtTGUEve",
+	"4CAx0nl0SRi3+dxaN/jS6ZRys096MJOmLeaK6g5HWsRk3s/tZkttl1JMe7own4JI2gNbZY02l5FxGLo1",
+	"LnGNKtfDxdALmXt8lw1xIcpOeQTN3cjJmY9WTv98lExcM6pzsWkE6mQp9tk0i66WiAbngPL1VJO6ql6T",
+	"ttjvVyq3vSXnc6vGs+38KeCnaZ9aT8AEBb6HGEsg7VyHQkbCmwyB7uWtPbfk3umdSqmQyc5yuDKO2zrW",
+	"IqzB9lyU6WB1LouZGnktcVCpz03Xn+V7NMJlyHYw55A6rwD1l452GEiPgocylaaK4nwN1x5VVQw3oT11",
+	"Iql0i8DtS4gXgpEPVCSR9Od+OZgPGP/mvRX/TsbPPGNUHyEJJKLvV9zjMIpDnfXekg/uo9XIsClZjqZw",
+	"wpdqFTNRWRlFegwtcBJndx4CLXgbu4d7B5PJyGWIQzUZSjGmNZwtn0R1KoMYeSqcijx+eql3RjdZqiWD",
+	"CrHduC0MZrKZngtFtZaXYFQ6+RTD74zcGFJfKwta2aVK0g8djFbT3ZQHMMHriCRMWX0Wu94HShyr1I+a",
+	"l7wsfDfrxPEVQKXg330ryxx0MpQf0YfP3h3ZhAh5qI0eiP+W0OG9lpU367UCMazXsu7wXndd8rJqM8Rn",
+	"8twylGA5gI2IVgAziHB5/SHECxDzCQ2G0iCtvhEFMiCD+p/WHtJ7hfawdufAhzNCroeSLqu/Ee1yKJt1",
+	"Ygj15mgRgcHdl5U367sCMazjsu6QXi8QXyazod3WtTfqdwpjUMd15YE9D8EmPRe1N+25hDG056LyBj3v",
+	"vcYsCFnczYZGQxpKe1V7M9prGMNoryoPor2ueo1iDxPsQ0/G4+yJwDW4BmQo+VTljainQQwinqo7hHbX",
+	"cO2HBAxeo7L6m/U9gzKs+2n1jSjQe+6GCF/DAGFPKlYGErAMZCMqVkANImUZxhB6YqICMQwjh669ER1S",
+	"GIMIoCsP6Xm8JHio+GOhjJ05jGiq8kY00yA2wH2TSVCAcAe92ID9CwCGcICqPqhmTDiarwcTUFffjHop",
+	"kGGk07WH9J6vEPeXQzuva2/U9xTGoK7rykN7zjMP5kFdF9U37rsEMrjzXPlS9+79Cs72POkfD5NoYPsS",
+	"BiMhwENPeitCrwkbOgS69kZND6Kdqtp713I7tKO3m3HZ7UAS3Q6izm+EREM7Kutu1FcFYVB3ZdUePV4S",
+	"cu3JuyOpV/dSt4JerduAKDzYRojo9JPd6s/gnFC4aU9MUHp3xQSkV1/0RU8xfeOAvpig9O6LCUivvkRz",
+	"oFOX6oh3gHMYxXxAh6ygevfKCqlX12LA2IrQ4K761wyvdyebwfXqKYM4GKLQrlbu3YdC3f4Is4gNRVdU",
+	"HYasqNkV1exGuZBS4mCy/7QUmmjSLYwSCiH1ZIggL8E6V3BGdrTAHsKsGxVSWAknMvY/jXrVE8fglNuY",
+	"RkDFVuwpkI3wlA0QX2t1w11CTPCdwRTyZQ58TsTWmJIwvGuoCb5DuJmguLthUgqNTeARHtfmRpaa50l7",
+	"zpoMSKjtUUpZbwr1D3rMLwb9/CJb9W5Q51iiY2TqCQY6291UARRR2RhAUBrFQeCq8/PuAGbTc3OQ+EZ7",
+	"c/WuGoEF8mXfhlU3yIWNu2MWCxuDrUmFzSGWhMLG4CgECV8K7tgIiE9uIF33qZzappWnr1dwrewPqSRS",
+	"7gxSmcqbwW2a2XcE2TjFN4Qt5/pmMPJJvyGcltl/Z9AtYmAz+I3yYEPQVsGwGdyqhNgUmhIV/aDMgTSq",
+	"zAZEDRHrtK/psC+Zg+zySDTQczeS1RYozqnKDLAu4ba3++RgA7QsO7ANoRatgzsNgaomj0Xr/jTicjM6",
+	"kMCy8tCWV3AmXRnw4OZzCENwwCiaJUybHPdTipqq9tBOqnoM0pvsXBusMYiQL2McMd5qOV2MwF4CVgw9",
+	"nqXN64dQLyIKyXkN180m25l4XaJZ3B++rBoh3GWydTrxZEBTxwUhnynwuY4KngWxNMReS25Wt+vfpt8c",
+	"PT/+9sV3J//8/uWr07Pzf11cXr3+4cd///Tz4WRnd2//8cGTp8/cUQOEw08F4vD//X//9d9/+d83yWSy",
+	"e/C3R195fx//45e3Hz7+z1/fvHnz5vCN+7v4tOfLf+HXo63td//njtxOpu8UcOjJ+NNVQ/b2NaBTWOpC",
+	"A6mWTS1Odwub8PjugSo9232gq1TVFM4pZMu7B6+E6d3DXcHZ3l1BVX1PKUE46G/cwkAUDqmR3klZ7hiL",
+	"jkH/O7J7AyVUHAt8EHN/2fOOtlbbFHGVJxQzjmRSlqUu2GlS16D3WNmyuhHAiTacQngxsHuVUYYJgyrt",
+	"yo26e7yDTWbWFpt5c0JXgAZiI0voQJSVo51XXWH6HOhLYKX7qDjqZemGC2l/O3Q1jwmTwWIIL0IoI72n",
+	"7rg9MOFgwVrY/s0b9rdHv4Dxb9Pxz5PxM2/89u+PxLvR38W/X3391d/EX8u8SJtBEZyR2/69zDzXhs7M",
+	"iPW/HhCV7viYIUFCxsACzhAN0ltKnb2/fSJWqqsc3IAT2rl6Hy11t/50PzCZ65vEXKGTYjjhLVe5xUcu",
+	"X6EQkewhXdZG7g3BQGXD6kSHXgcyVYFlW4oGHnwkU29/2BntPP74D5WGe/T1V3+zcmUK1pNppvJMS8b4",
+	"ix0R1dTyQIx6sVZeUyUj715RjQXwfZKIQ1PHA1exqjiqyBWhb02t2xjSqOYyT2cPGQJCH1E36HkKYTAB",
+	"NIBNOqPmTm9+KVTrs5vIa84piTrW4bEHAnFclCeG0gxRb0YdoaQRMLqVvnP5z2O5jeiOQRp5o1tpNXGz",
+	"UB7dKrVsGAphCyjSmo0QdaTiCs6UMofGXoBYHIJ1d+yKlTuyc7GKWh670Nrud/8NBdhfGnzuZ/KD7kua",
+	"fXsckgXC41isRCN3gbinirmHaRCe7VIJrOyIy075BYf87RWcLQm5ZtsKDtRu7DrNatqb1DtfpwBPw0+U",
+	"XflLCBtiUhSxNYV/LKBajevw3dXVuQNxEBOEuYqF7kN0Ax0Fz1GBgB21jWZb7qgQDYQiY/jjQh9Nyqdq",
+	"j81lGOQy23WiDtRtUUKvlog5cwTDwEHMyUs7AAfOCoWhM4MOWmBCYbDlyAzhO2PZyhiMdVczKgSIQp+H",
+	"baFEa3Gcjy6Op1cnpy+884uzfx4fXbkj9+L16al48+rkxcX06uTs9NIdufkP73x6eXn8vPzu2+nJS/nu",
+	"29enR+rV8+Pzl2c/VV7qcm97TIkjaWH3HWFc8JJhamgTvKUuITYxxGfNgSZqdUqROnYf75VCdey0Rd6p",
+	"gnvbsTcNIaLqCFqjSVfiodWTvpf5borXzj8vz07HDFIEQvSbzEqm8iAYMmXolf4OIVLIZKoNS5+VHNWa",
+	"ZGPHG6liiTcrQ3uyJYpL5n49sk5Yo+t0zDehY+q0pp1gzJTLLJu4puYb8v2XweixbEc2Ldgl91gBAQp9",
+	"QoMmDPhtUz7oW+51pWYKp1irf3KdNGS8oQ/GsWkYhqIRqWEgWjLSmKIwZWyumMLKwyPzzMnQNfZEBTjt",
+	"EPMuLTlys3zEmUjI5nIzsdLFZsfDhHuMA8pluMRdD+l0xeLXnucvQSjO9vomEsnX+3m3eBJ7PhFSXdV4",
+	"nB4/1OUznqNFQktRJG2hsLNUARUxO7KHDlfy+5+ITyU9TNlgZHrow19kPkKygoGHVValNEehfOejgKpS",
+	"4sk9LCRSmmzv7qtM2en+S6e+1BGW4G2MKGQyjtfOk/3Jk6dPdieTkWxY7AoJ4wsKmfvxrU45LWSh+1j/",
+	"N5b/7It/nqY/0/8MmWpICJsmsqmL5hK6w/bkaJIMbRNeluoijkrNejcHn6pl0w6mMowfjO4p+ZgaonCr",
+	"of3Qazci63QhVcYj9Xh5fdpLwYw009hnz/mCkQAlkTW0GCWEK6WA++r58frVb//aOX3v75/9+C36afci",
+	"/Pn99PbV+1eT06uf9s6eh8ufotPrn3/86R8m9k0BfWilli7ZgLaeWGW0GxPAFPqkM7NmkcEOd3YnI5ct",
+	"AYWBN0vmc3nV6e4+Pnj1jRbaMqJ2rqV3DyaTySSSqeAJvfYiGLmH7v6rbwwb2yX0r+WRoKjkr6YnkFEa",
+	"nQQjfujIM15Bozj+WukRH319+ObNlnr+6uuvHiXs94j9zn6PEP59+Xvw1ddGJSOcz6HKpe4Dfwmz6GqG",
+	"PZxcCXAwW3tzCIMZUHElDAGwyQL5IPQC6JMA4YWX0+CD0SwJc4gB9mFbwcqwFFXUB7s7+3vlC0VzbuaQ",
+	"+Ncq420xaKdR3V3KpzyxZ6KmYhEMvWpHqhfiO5Pd/XYz7wLAuwQie7wAMn3iEHg6HZcKCBASzszRXkVR",
+	"8dlbyXASMLbzkyyq+QlQfylYMIAhWLeWVuHHBWM1l19lmuoGbGWhJhwVAb2YEj/Lcmjnu4n54lpuobym",
+	"gPjZNViJ1Olqkm7I1M5KbuNkIVfMNh+YU0xUJdYHc7LNiuxqFj7R3UofToF/7WXXnL8mkK7tw6FK+ySS",
+	"9hAoEmSNYjM12xkwZ48/qPMN0s6uXTnX12GmMJ8yiLbM9Qn8SClSVAoMqmw0t7LXb8WZgAPBkBXtImMk",
+	"K7adltm6jUJD8E/OKZolHHoRiGMdmdqchM0S8bQKUO5zzAFA03SfH1yC4dlc7serJKpvx+rDXgf+til5",
+	"jfjQ91xo28ZZQslbk5Zl4/mhR57U8rCaZFpaQIyprcsekvYQESiFS00oPiSAIXYoyXLI/cPL6auXhztb",
+	"O/INCsaq0mGCdeZbeeyz1dvdmlTqyTVZJ7Dv3pq84ZmqXKy9miuokftoONM52KANLGX+qysCDSM7AEAf",
+	"dVrPkNJdTiOWlhiIDAqxB2Fxv8JCe5zYkncFzbLgQVhsLixq6sB8SEwDdgcTUkmjCwhCsYHZ4LC7BBjD",
+	"UB0SlGW7OBlMsjOXTrqUWvnuTMS3mKIbwGFR41U/3eZpCGJCDFeDl5CzQuIMR5RyxJbNmRPqpF1zpkUT",
+	"d5WjID2/TLqc+mZr6ZajPF4JDiyIaLCOEgkOmTuyohND6qiKDgUcyt+aaE6os6gUUZL/dcHLSPmOqKV1",
+	"FTayrsLOjFEndGpD3RWXrKIjK1oQedwVEXgDMR80YKpmvxHrjNZ7gvAgrGTFGlJGRLrgEYN1SECggtoj",
+	"7F3POmOiq6o5hrDz/TebMk1MIYPYhxsMWgrCNnqDCJXjlRv1lrH5cSkDbjmcOKpMhojxMr4s8BqAiQKO",
+	"VGs7uk42Wc23/AmLoYlcz1WWAebwJcyFob5DkRKSLxFzdD5EZ7WE2OE0gVvOJZSGFlIqK4uLse4i4iZT",
+	"A/tm9yLBl/L2xXSTHxIs6mgLBHXaVJc6pbcBjEOydg+V9YI0MVD5pIrF6ouHgl6xfZC1nx9PxZ/jf5+o",
+	"3+fT18rE4eL41dkPqtGL48ur6cWV/qEbMabpznG+97ZSStx7Q0vBLctP0FA2kPfeUpyE4SdohkElK+61",
+	"mQ7zzX66LFgFZIrB6/ZNaZONgGo7z7rfdxuZ3h1nKeRrs/nOU9Kbr4gbOlfMANq3f8WMlpZkjdkyk+aF",
+	"rWTz25nsP3385GBSo8xDzs6HnJ0POTvvJ2fngBSb+SZz7+Dpk8mznd1JNX6ZAVeb0CmnmDSmQKslQdx9",
+	"XMozWEovaEh0ZkiimJuhT/rHXiulOKzehwRI2byKQpA6opjeiEInz8s9IDFiNwLaF8WBySRLnW0WoqZk",
+	"ic2pEV/HCwoC+Fzf+5nsJ1R6u1QR4B66CyC251JOZ6n/D92dJwaTiWrd4tKaJW4FYbwUIGeQiz8S/Arx",
+	"ZUDBCqeLL1wZt0JVNFqN/MrlTST5Yecb4F8n8aW/hEESNljUMl3Cmyv/tYoxtjgJkbkTgLU436SFnQCg",
+	"cO3MZBtsJE64r6+OtpxvlQ7P+e67w1evDi8vt9zC8u5O9g8nk8PJxG1N1F9HQt5BCkzU6WsJdeM5SivA",
+	"nBAwrg3cg3Lbu5Pdg/Hk8Xiyf7Wzf7g/Odzf/3uKjNHLq2UbVKRaaw7IdDQaNpualA13FSXlcjFPa0vG",
+	"TsS8eLlm0lZEtWK5GK8bwZ+9On95rDbhmSX7+fHp83QP/ursB/luenH03Yl6PJqeHh2/tBqz17S3BuxG",
+	"uR1isW9d7koqoDyLKTigIYKMe4biMnvhrZnSMp5Pz1omkRsjTpujelC4MEsCeZ++8LrvRjSkSr0KDqOM",
+	"/SwkNDP1kbw9+zbBcuUxeefIV+5ziMmWtL599Ogr5x8qGoaD4cpJ58Ojv34Hw5CMnBWhYfD//vrVV3km",
+	"UvnF+VF8EKwRJgv30F2Kl+OVfqmd796vuM3rRuNmzUdaP57Kdj6UHJun45/B+Le3+q9yvzb7lBYRarck",
+	"Fk1lFvAS1SZ6v0pThBsIniZvlQW9FQoWkDOPy7V55Eq7j+yzw5UuLpmFyN/SZR+hwJmhBcLciSmKAF07",
+	"13D91f8oI8ZQWaO5ASWxro7mDrxFjLMKoP+pL6RWWmu8Wqw5ixi0rZAKYhMVz9Umqu8BNZhpx0HXJ5RC",
+	"n4+XhDI4nkk2WY8ZB3FYSKML/AiOY0oElxK6ADiNH6T5mDP6a0xwFF6/R8vFHAb+DLj5/HcTNoaA8fGO",
+	"YUc6y3wYK7tHvQ9y0kgJrlFDxmR0HoTF0d/PLRKrO1FZzEmLSYX2lnMWIa6UospRixMHhCuwZo7evYk3",
+	"YpFmEQhDyLgTE8aQYBgJoLB3xQATqaj0qfgrK0hb+gAlkSuELpVOerfpw272tJ89Pc2edvLPOwd5nf3a",
+	"o4y0H6HfYOBFMCJ0bf7mx0nxwxItlnn5/bzd9NEE1vBNgc0+FMGadojXMSvr1zdwoUMs9Z4T2zY5iNqP",
+	"z6g1T2dtuQVxnBe7sTVJaOFAUnIWOzBFwyrOAdSpM3me/kPp7feuNo/eGbz7LE2mYr3cxFmhiKPFcb51",
+	"tMzR4srw5s1qbAl6EYcAd+nmZTLLfjrnIcBioDBZOQxyh2Cn2A0nhDcwbB/NdI7NKVQKQGLkrny30Ybk",
+	"hSwpRt1ZAczV8Cu/GnX9wVAAHYSVX6aC6zEY6mvnwjBl9guZgBtlz7vqeQXz9/JZvAdxXh7EY0YSviy+",
+	"wITaXuxWq4gXMMnbSZ+L7/fUs4SSFvIh5hSE1Z+7UlNY+po2J38wkKJuH4ScWIa87Yr4WYkt5wyHa4dg",
+	"ORNVfYfQOtl9gJ0ZdDLzD0H/3GKnakpgUkhcqqp+2oooteVcLaF8Yg5L4phQKWEodDDhDnCY2iBMz09G",
+	"klPZkiRhIBChkFMEb2DgzCmJ5DqxDW4AkjqEsWqCZT68D9wyatsYpT6YKZn0SPvtZzDtfelbVCvduEPw",
+	"wWUEKHc0i76gJIn/yv4wNgERpMgH0jkvgkCSFvhm3UuVdKIfEv9NifdWQNfxbcwO+1f6q/P64qWTMCj3",
+	"UenmPFf05d0/ennS7rZfVafpbWJ2wKivh+Z98gvIs6NGuwnmbG2xiINRTDjE/tridtRwBivu97ub5mbG",
+	"9j1Negvqtz5eXs1auBeQv2ZgAacxOiIJ5nZCSi9Soy1lwU7SPBtr3nGtDs8Nhq0hyV3ArR+vbE7fdk9q",
+	"QTXAuqg3NXIFVCoN581kQLsoh5pws3owV50eBcnrLr9NTsVvS679Nv/voptFF33kyOWEg1BFLNI7PmZk",
+	"BlWOarOWbmVlTI/Wckxd9TYVrUrMrJtm/O3YmnGzYjLML7U0Xy80rId5+zBv7Q4Egjna+V4VG8qULxHj",
+	"x5gjHqp1rYEZC6UascZztCgz7T1cd/e63k4wMt9fJFjaJdrqVQNjWEYgV3WrCkW4uvFNe8Ag3yC0RY4g",
+	"M5qOvM2NR4w+HeV7SaWtY1s+ieJE7D9V7NRs+yzVffqGRRelEASpV2T5S4DYtReRIE/UVPoslVcaMgoR",
+	"X5e+EopICINZ7k0pz66Qh3LySbm9JQO8IY2W7f1WakGo1dlpIWkhovyMMxMRVviujC68WWbNkFVUFjee",
+	"r01u8lizWyAJEPdCsmBeANas+EmuCohgDBCFxQ+M+LuCgITy4mvEyO6TyWTH88V4SRKWqqX2rjI7UOE9",
+	"xHNCfehFc+V/utiikIsJTnCKkw7TkQneG4BlvN1klr1C8c2+vu7Zykf/BlAEsCRGSBZeQKWf1MjNup2/",
+	"UrEaEF54qXlw/qbgqyHq8uVWljSh+CLLJVB8CfFSMEjgpR1OP8pIa+kPcT4Sg7rFGEnf6V6/X/E8fqj+",
+	"JKNI76a/ZACGNOxt+jKE4BoGeRThmBIOU9MJWQIENwozHbmfc4QXOUaQSi6TOvPqt2Iw/gq6RPVcWnIr",
+	"vzaW3bvVRzZ7L3gVepx4GK68XNGqv6fX0OJQqK/htpSHQSLHJHspTdhVqPBITUW1wdoy+iNUvtctzisF",
+	"agb71QYM/heVIjXXkcr3BvP3asm61b5UfQrKecwnMQw8FZCjMNkiKFaN7H1aPAYJE8I7f+OHBJffpGOk",
+	"MtHKuCWSl5mYGgDzlJ+k/UooZSOH+lzNthaIL5NZKeLCyA1S+x9P2f+IU/uMQXqjBexWANhyRgANvIxZ",
+	"I8gp8lknJUe6aI3Eagkp8murjmUbJdYZXca0mVkCNrXGT7pDNNJ1sNjiKFfHyM1N76BXpb3TW+tGLNOJ",
+	"lLZhlo2WVbVxD8qG6rb5h53itcYryeANO8c0oKsxD06zsQIJoT14WSGYjvmbpaY1mE5eqdh0GU/z8BXp",
+	"cRkmDVZuabCkiu1XeU9911Zg3fx+rYQmMRfiLg0iX0NzeuJd/uul9+L49PhienV24Z2dX3knp+5IfHk+",
+	"vZpaPr08e1H/0qUD6c2X4RZq5HIIIuW8CWlMkTJQ14t9R9OhVJ9Z6PfIPnJmljgH3F8Ot6i4P5uIZlsH",
+	"U08WM5JgH7ZacBacRTVEo+u7yc7TYHwm7x5V7LoklvFwIshtcVDkXkCldBJYmEGWTEWbLVwLyl4jR6pA",
+	"JyuASoFXjJFjIL2BbZ3VSZxQEMJmeLpgiOZQau862oX9sJNG1OKtZrgzD95yCjwGAfWXWTqq+jjOLC7B",
+	"J3PnHU7C8N1IXi3IU7GDmAMSTsQZygdhuHby6IHODDAYOPLyT54pM0uOduvfYOaJnWoErFxByYpZyFS5",
+	"zNCACtVGZmrkfbdMfUrE0dJO4wUR/bGtXdo8yrMvnGKh6ra45S1V4RagWHshfkwDab3doBoKUYtOSMYl",
+	"s93RiN3oglAEzWvL+fHFt2cXr6anR8fuyL08Pnp9cXL1U6dVosSVRkHEbQSeA1+LrxSP439fHV+cTl8a",
+	"W5ZGE6XSFxdnF+7I/XF6Ida6k9Nvz8y+dzo8g0XfZqbY/BquPZ+ESWSOLVNQplcoIms2Rr8wq0LtM6y6",
+	"8U6XL7kXUcfUwmFRGr9wiLWIlZFFkThkdPQoSDHMLu0xkr4jMnwFRAvsyfAaql114hTHJqJ80tSFQMhk",
+	"DFS5hRi5mHjptFAnkAQnTBqvBfBWiIIk5ChWiXcixBiSsjxEPlKnOfG49tSaLGEHyuNXnh3DzLTKE+3I",
+	"skJ4JEpZBbNWskREAZwjDKmnyZfSrSh9vCjJ9giF9sRGRe0JikQuvRXFKZxDKk67KuOblzGgkHpcB5OG",
+	"gURAVAYxUtfCkrqy4fx1grNrd4/ChSfGK6O+TBtD8KJwbk1fsyWhPM0pI0PtyjC1Wi0lN2Aqxqk8AVOk",
+	"Tq8qlC3kbj0VoDxZFZMNaitkBTUdD9l+q5LGQ5gl87kYYcxlDlsS84Kap1BVDb5kC3lu17DTDB2KoTBJ",
+	"7Z1lfgsxN5IQQ6lq9NIAsgaPi+ItSQQDZL+CkYfL9qUgDd4sS6cyKxN1JUFclp2ZpCyjMioI9t5HYrVm",
+	"NC48F3BuX3NsLgv2XS+cdwrTokpqQC34dQseVd4cSRthRLBTurA0h/vpbb9I4bzZYrGXyeWDiWXKNeUG",
+	"9fg7ilHypkw5PyuWq5OSwZX4WUQEjH+z4rFoMtzrMHZ1H5yT0+nR1ckPYlulHrzvjqcvr777KX/x+jR/",
+	"dXT26uT0hff63B25r0+/Pz37UexsXpyJl8/Vj5PTk6s8MUXuxHNxfHl1dqFce16fv7iYajef8+nry9zp",
+	"/uziuFi54IUv3fRL305+tnrlW+ZzlXdNrJUd/DPXlsJMbgzungmFHxFfplby9ykgipFIy7DT/EcWy335",
+	"2WRMnK5EEC8Qhg0QdAEjl9b8GavsKgukwVQs/i3MyOpZ+2mJtsHXPc2LV7tYR9joJf4gih9E8YMo/ixF",
+	"cUEOmqXyBQTBGQ7X/0ogXRt0sKnfmrJod/6mDGLjhScayMIaq/BVzo5By1pWS6YnccPRu5snWg9nswt1",
+	"Oajcfw1dE0JBphOv4WzeO3eLWJi1e444NbrD++QGUpXw1tPu5MqDNc+fYXCEt9YyxXfoHnTCDri5cwRh",
+	"fk4Yt6vtZ1AciseJChBgV79XRE6HI1o7Zk0aeJ2rxVMialiWUbsiqCa5pj9MT15Ov3l5bPHfbko/Zjic",
+	"5mliih2xUCTBdzWt5T1/oOPCGd1873ielxpsNYRrEgOXStnwnYwW1sGW1BJnbN1vB6G8sN6p4XrXnAIP",
+	"4TlpMghsU9NWlX4vyBVNoFFT0jnORZoTLNsbFpHo5K0ib7pg4Plhwngpa1r5diIrab7hvnfqF5MRNOJS",
+	"3T1rxCqdsAEcGUjSgY5N1zfWCxqzBWOVTbTqWZoHyusavfmXyVDVXaB8SC18VGotnhvxiUILT199mgPN",
+	"meJaZDuz2k4u38J1FYf5IDSePXVgNBVUaXBM895WAStsyRaoNc5mY9x+UZPzu3jZWmUbWACWtWom0Wsc",
+	"kM9nMdepZ0txdAzYlQPo5EFu6qH5PodIO01xbJrIcIdRPhywAAg3Bfm4h3gerRE5rD0/1zcJhp5nARZa",
+	"wkEYNippxdIWZL9tuLJ6bzsg3Cmy5fBYlllzZZsFU+y11AZBTMfCYqKFwSgX5bkpwM7EcAIZYvVQirTc",
+	"lkKou6FCNQ55/8h1Gf3KkUjqcm/qR9A5T22jOom9xwf9UtU1SkEGKX8IOrNR0Blpl3+ZmuUbaFiz3C+G",
+	"jql1ql66NPwHe612pFUAHbButSsrOSO0E7a+L8OEj3VkWgVsrIClL+WREG4Qo/ZjfokvFnSdRmQGAYWG",
+	"FfkcUkYwCB0gLYwdTq4hdh6xWextbW195RDqnE0Tvix9F+uwFCFqxyIhZ3gsOY+lhccCZKYKOsdel6ZX",
+	"iC+dOcJwvKAAYRg4BSD/I824QsR4+b10tU+p0wk76amwKxUToZZ2oJgY4kjb5pVevpbprbZvdrZl9e30",
+	"o9QX+CSG6Ulc9KRaWL4sSUmFwsePhZOpvkB3L5NYXTFMz0+cRzc7XxWOiIfuztZka6LMYSEGMXIP3T35",
+	"SmqOl7I3ouE0Ben2B52RHwUeoR6F849qOELIjfGQxHsVKT6Lp+Gk+k1HwdpyvlmngZBGTqCroEjdysNw",
+	"rY6G0o7iH1ns+HzHJyogosd7Z7wkCXUWFPgyvwIigfNIhr6XkRAZmfO8BmI6xH7wlQzyEUMltU/EFuVm",
+	"Z6xwyfLkS6LkKpNfqr39RmXTp3AumL0QR0in2T95Lt0ZxEquLO7SnXqFpG5xfqpTc77Mtt4H5CqJP/pa",
+	"wXT8r2aIrdR5O3Jvxwsyrkksgz0mK2QTGN0HP8ihUstUNlaSC93igGR5nVzRwyJpdTy02u75rTyVy3VB",
+	"TrDdyUTrX7hOtQLiTB+x/V57E+ct/re8NnL/a9snUUwwxJxtq69sW/GgmnfZ4iMFQ5l+Ys4/Vu2WP3wL",
+	"UKhCayjur87W0rIg2SxdEH55K4apJqx/KXrAURIkyvpLi4z2OgG8gSGJZT7IrNLbkcuSSOx9MinjgBqq",
+	"I1eZ9//iHuMbRAnOvFVuxzMQLHSebT20anWS0vfQgXmFwxVFXIXVZUhTSXovaXZNQ6qMVWJ1FZT3Zrwi",
+	"9FqtCLKUlNFjCd09dOvgP45cHU29Mh6QC8GbmRYrZxpx9G0UqiZxtoA8k2Vj7ffzINL+KJH2KaQAByjc",
+	"UAqkYYXuSw5QCIKeUkBXKcmAF5BXMXQyFr8TKSBbvTchIKF/lFzoL+vjoc6+aiNVkgSDBIFSMT7Igs9L",
+	"FkhP+fSweydiQKtkJf0l4I/ls59WFt6zGNpQAClmvS/xoxbffvInrVMSQK+NaN6xDPo0O5GPo7Yz33aA",
+	"5tJyybhleY7mc9ZfKgmYD2etz+KsZTr5IOyHSQADrfJlrplSWkmtbypbz3HiZB8vxEmbg/TSV6xpUoMq",
+	"c3gItkB4keeRs5zM4oUEYkZr+FGMw1u+HYdaSWe/2B10wkLz+Wcv2H75BnLw1lGT+k9+xuog2SJI1VVP",
+	"bLQ5fiU+DxBuEuyDdPtit1pqxKb5pW+nrdbOHbef5l7eaMMlWfWzF0t6In75AilO2NIuj84TthwijwTU",
+	"B3H0II4+f3EkOPWzl0Z6Gn750ohCHbfRLI4uxOcB4kiCfZBHD/Lo85dHklU/e4GkJ+J/hEDihDac2I4A",
+	"9mHIsgviIL/vBThwdH0ls7T84MRRxjOODJhkEVii2oPI+k+4SNN+SpsLDgHlzyA6JJ6gMGU0l6Yz508p",
+	"RaqWVrn6uja7s0Lj1LOiPLdN+kcdqU37hLZP0QP931j+sy/+eZr+TP9zWyeFTVubzghPh/lswEibE+qY",
+	"78q4bOSiwFNmdOrF26JYSIt2RSVAFPrcU/lXutBmyXnMDre3QRxvAT+CWz6J5Mht+0Dbl3ZuXjGGRVmt",
+	"5B6T169O9itly64t6EXC1ALj3rP5frAHdicHs124D57Ap/6znQEDGSmimxpJq3QEKYbP85cgDCFe2GD+",
+	"7J3vH38/e7E6uZ5OduDeT4/n8T5/dXSDvSl8jF+vnvz605N/r66v6L+GtuxFkC9lrsc6NyqN+8hlS7D7",
+	"WMyDS/GnxIWX6kPrFYPJgd+EnMlh20SZTVz+69hdQEYS6kMHYRnFmFB56/Hq6Nx59IoEMHSOxEJ2y500",
+	"2/5XjhI1zNIPqiGW0G9JglRfQ/frS1l9pUptX39xTTYZ+uZgmgpTRwhThy8pSRZLh6RXRHohkYuEa5P7",
+	"unAEMFjI0FhjECP3rUW2b+upPPZDgCLrReUJRhxldhXaOrlopuuIZSbLJJ+faNOY5FvOVCxXDkuk4fE8",
+	"CWV9iLnebqhokbLfPsCORMdRvVqiuG68ofE2WqOqdS5fmsp9bNl/lnd4xvuzLED3hpvMzXeHVvHxsMR+",
+	"nkvswwL4GS2AHWX5yN1XCpbKhTzOJEygCu0ZDjWEzlAQQOzoIMOi4O4zgz4QcKhDEsBbH8JAAO193imt",
+	"zDLioJedHLTUKr6tLENN649UASipDIrhbTqtSc2LEYU35LqklzAoEUSRcSoP7kPxJntwIdu5Es10V771",
+	"3AA02Q6o9lOKx3FlkZWJeblMgEkVEgHCCyUV2d3uEBSpm8YE3vpLgBdQL7f9xuZ2vFqtxmI9GSc0hFhM",
+	"96DnYPUcpp27ZRXZerOiYxgPHGu6yrGXCU7lvkpMyb+y1HFLKeTmFLKlk1L+bka/IEGYdT94AXlCMXOA",
+	"dAwTu7NSPYcvgUzi7Oj8L+HamcGQSF41btkEmDEIw3G5/Q0VVlls5MbRLLSYjucPO4YYpkZV1h+1NFiU",
+	"aK8xvI1lIA5HBn2R4yNkRJmum60szGhY/lJwAghDpzqEGV+W3nfRgJUg9bcrr/J4XQdmaEBHQzSKPOVr",
+	"PAa4xKb3tCDJUJCwSDTBlZ9Y0lnmxp9zLsjhE5MBlNPebzwdFF9UJ4QawFpjjROinYtH7gyFodjAmmX2",
+	"9gcWJouPTUpb6d5U4+HGU7FVNVS+hNFfuhyrNlIO3edNRkM+n8+M7+/ieGBxEWIOwlnSQwfMSMKlAqY7",
+	"J3+Oor1hvmxXU5w27nsEKYoVnCwFosNJjVB5ihO+hIg6cQjUXh7gtUNuIKUogGzL5olYBDUuofkwafNJ",
+	"a01m+58zacssKQ4Nvdae+52x2aq1+VRVSRVZ0xInzxOliZNW+s+aM51OQI0Z/Tqdg3oztR4N+0FCFxBH",
+	"y8+Iie9+2SndTWx/kGf51s1bibF73W58ZuydKn/LrRdVSW3NT2SU44MnT5+pSxbb70+8HhXprG+UjsT4",
+	"fMmrklGpJfeSmkUdlUmGGe4JS9ulXNVcU20NOTHJYlkyzSzwn/WQL1rOZtWc0D/zQekzm2Bf7P1K9egv",
+	"eCjn+2Z+vw/+7rDkdNHuxmCBsLS+TPW8aeWWPm29wW/w1VLGCVL4OwmDYjmfM8jH6kCkoYviMnCVAPdO",
+	"lXjnZLNMxrC6RrEDHJXbroSGkBWynhzbSjUhyikJZQFDXSr7qcKaCWSg9QgGwjCVCOwLEAmVrCN1ymiS",
+	"2+x/5BCZYztNCveurcEru2GihikbJAtScvzNOO1MilhJU4tClM0CkjtdkLyUMUJzDGdrR0cpNt74y9KW",
+	"m3PgR7DLCF0Syh1CA6hMnrIJbGmSUAshZAkPMJklMA2OmL+Sj6LlYqTl0i/5sWx+UfzSoStTxydRBMYM",
+	"ijljkCyOirII5dDPUSim8myt5Ql05iQMyQrhhcosq8IQZokID5135cDb70bOuzS/yjtbqLK0RcsolSGO",
+	"Cula/uAd5Wer4+geKylj5Q3X4hSOXZ8JwrC+eC3QDbSeLlMqdzpYlgxk7/hMWYadru2xyjPcdlZMi92r",
+	"8q2a87ivkqA+XKk14F/lLkr3oDAy8k1fe5MeO59UKpXYZk2Sv0qmhTeIJCxcO1r8Nd9pF+T1p1DmNCWj",
+	"+8xvtXsLgcZ5n91IFwbgc5/cHW6fx7n51X3cO/+woy4ui/HDP/G1cz3L6helLsmYtvne2GBmN4xr+zsP",
+	"1e6cEZ5T0Mi+ZRei9PV2djE2VrncWOvFdK1Cy/HqMkwWWeK9ylLe1Xthg0NX6473iGCOBH8rWy4ZL5YL",
+	"7sDQUV0EoUOh2BZDHGjFsXM6dR6dEsqXzjSCFPngq5FzOXUeXZKk9O74tfPoOKEkhl+NnOm3zqPpXH+Z",
+	"XjqPpgyJx7Mj59GZDwGWv6anzqMp5oD6XJS0kMlP0TYa3Z5O3ZF7Kf45fu2O3Om34p9Ld+SeHYmn0/Ih",
+	"QZZuJdRzyMQYyOBWAPvQYeg3uOWcianHl4g5cwRDuX0E4QqsWRoKO71yZREIQ8i4ExPG0CzUACz9C1Rr",
+	"Xtqax9Kg4tW+YoCJTDznU/FXNiN+wwAlkTtyQ0DlqfQ2fdjNnvazp6fZ007+eecgr7Nfe5SpxyOZkD2C",
+	"EZHIG775cVL8sESLZV5+P283fTSBNXxTYLMPRbBvP+3JR+XWZCd4TjbbWGoDy2x/me3xsst7LXKU/aIP",
+	"sDOTu9BAXabKpDMbCuUNL6Cscrjh3imTxR/qUejtkdzzfvZ1lymrtT4HL5m39334qWas/0K21U0q7mLG",
+	"AnWM/uy2K6N2J+jq9mXUdpZ+mBN95oT5DPonV1ZtPJ/sOqr0NsXPtKFyJVK28yzd6BQ8J2HgaMf7P8HB",
+	"No3YbQ+z/cVNsPs4ntfTe33iaNV/hiWva7Tsu5rTDaGuP8s1csBRXm4ft9VgDLs8VnUdmpjycjR5dCtV",
+	"qqw9FrW/CAFh8Xw13K623Kiqq207xPrVaPkyNLv+NIC8z23CS8S4inR2keA/rSCRzF3g7AGiBOgMH0mb",
+	"a1WxmT9Vto6l+NtoTs8JB2HBSmOwrPBJgr88YWGZh5V5ogitbaP/Pb4SNB0fCYLUCyuCS2qpu3RzGBSE",
+	"+cG+22LJ8fFznqCqi/c7QyWNK3ZGn3yytk3DxgV9+wNNsIeCj52cX7RfrzbWqE/QvO92m6pshn4pq3nF",
+	"0kWR4CLB1piFiuIdUReFJzvLX/d+fRY9WT/+9QncB09ud/2n0U68jz/xCf/Pv2wvYFEmaEa+B8nwAiq5",
+	"kM8UgAsN/5mW8W7yYzski24edKKgM6ck2kR4jGVzDxLkj5EgGyV9+bPIBslh9ycZ5DT4D5ALeWLuDrn7",
+	"SuKS4AWRfvvNgiFVI+ayQTf5IB3uTTrcVy6+iwRfysH7IxScFRT+7DrOu97mNKX1+wRbnU8aC7kq1IIb",
+	"xAhl2zGk8oiMfVja61RDdZeHRnrEICbo8re/wdsYUiTaBOHf/pY5ymw5J1yUYclM3QARRweEItShMCI3",
+	"IHQQduYJTyh0dIp6plxoEFfZvH2QqKiagIl3EVg7mAgJFwGEc3t5AZJxMAvtri+Fjo7T3j9cgHa9IZlq",
+	"in0xlgEpC9gvMdObywLjOGmtrYIMSEnTaf6noeDv46KyDLtt4ufk+pJnfdrLL2vKW+9HME9j09bN/9iv",
+	"YdmaUbx4ECefWpykcL8EWYJBuObIZ9tpG2x7nmB1XtrySTRDGAby8MI6uPcoP3Vdf1yp/gVPW+nyfAPC",
+	"ThGldx5HMkrwzpK6I3dP/rsTgHV5aquvHdtPSd79iLXnT5489eVG6slkvL+z/3T8bL73ZLwfgL2D3SdP",
+	"n00e731qRW7Ki39qRa6eBX9lTjooTjoP5GkEMdHFIfIpJY+XMLCATaZbHXEoCK0Utj1Wa16ihygJyYJt",
+	"gTC06mCPb6GfcJmF7/JfLx3J1jo6WaEXEswb/AYfI76Eyl/yHWLE4yiCjIMo9hgHlL+TPviVLxAHBV98",
+	"5kQJ484MpvkAgq03+GTuzAhfSgdesUtJP40cgsO10owBxp0dJ0I44VCcJ6WqbIXCUMASeCMJ6moJnaxt",
+	"h8ptU9oiJk5EqDiYAuzs7jtLklAVNgAxh5IEB4qN5N2dYAfGdYNbzom61lIAETMAGjnAuQEhUn4bOs5k",
+	"iiBfUrJSoRBOCYeHzmscQqb0W+/Yr2ExWgFiVQLAYAE9Y4edS6gO2r+EZKGHLyA+e/toW/zZXiQogGyb",
+	"wxBGkNO15IivZbkXlCQx+4fOhvQmmUx2D/SPf8SE8QWFTL0tFldpMtR79fyPDLv/kgURXozFFnTMl1Bq",
+	"5MfwNg4JhfTw/w45vOX/EC//sjuZUxL9ZXciio0uJSg2GgeUxH/ZfR6QFf7L3vQrZW0fhgXDfNUq23Le",
+	"YOtBVa+EX+59wFHCOIkKc5YTB6q5nE5fOWklf/ySjot891myhhpoOal0ZCCrh77cctuvF2w7hLq0svj4",
+	"7052H48ne+PJztVkcij//7mY8EIqlgWoHtuTqkBsb3p37/Dxs8PHzzo3/R+9M9hgMRds2Hrk0GugfcVu",
+	"OWdkzfU/aIByQ+UzRgVuj52B3MNsgRgpI6nOhwtZb5zV+w85VNgPEXsTy2Fi5O6pP0/qRwv14dOqDV5A",
+	"/lqM3TRG0kLpC9nkS350QIwczcf3uLFvaPX+t/L5hNU3bUzPwF4TV9f9gibvJ5s1F5rsX+bsSZlKMfSn",
+	"nkWV1u94NsVofA3XnZe4rPwXeXL4hpAQAuyoEiNHIOUQ6sxByKA1O+INrK6DKe6qU7rZmQL+qaIVT2P0",
+	"PVx/sRFtQIy8BeBwBdaeYEir6VCqGBdTSXNuOoEuoU9hx5t1psoO2KOaEwnV96ulFjoEuKlMyYcZuemM",
+	"vK/cNGom/hEBgqoy4Eub8+agspLoTMehmJ6fiGmfhbKrexYOkQL9bWt6i4Fm+xq9DG+HcAH8ddfVW5X+",
+	"shbxe/W8k/RSs4h9udPI6KmzhP8/e1/f3Lat7P1VMJ5n5jxPR7Rs12md/pemaZs+aZNjO+3ce84ZHYiE",
+	"JNQUwBKgHTXTmfs17te7n+QO3vgmvoASKYk09YdjxSAALva3u1gsdt0H8LRC8lDjp9/udXUWxULg/0JC",
+	"yQQwFD5iF81C6qP/Z7Cmko0iAuc+8s6BDOsQf4pTHBtHvYzXkJmMJDRVzMYEuHJoAdgf7+8/gOuLa/AL",
+	"5eB7GhHvvD/qO+JVl/iHDMlWtLjmH7uX6cjQHmVDSVIbzORxk4y5ctRKNZQRJyYXTkahf9ZXC+tzTw3U",
+	"/i+YmXXgyJX+OPLHtfhxY76aj1199qPsQloZ9wmymRBXIV1jhkpO02QHxTMofhfIZKLIwgsRlMtykTPF",
+	"hAc9e3uO+xuTUQyS3m9uJk18jqOA672AG2VB+/5NLQP6sy+qS282wn6QsO/qBmRT7+oocfayPszl4wFY",
+	"H8U7MV2AdQo9zyZ/m3hx/QhQj6hclDCMs7/4GyCZDHkTgInrR55oLDNUuhw/IiB4K+Iom9F7IoNvfcw4",
+	"A+gRhRvVPaByBpnUyzIiVqwj8tQFpyDErhhjjTj0IIflyeJiYavednQI16dii+8YCYr1Ox1bfDaqVr+5",
+	"zJAJhGfQ82a0KidbDiCycOUWzyMf6ZyJiQD5Nl0NuapactqwyNch83UFPA2gRxhiSPhEyi3NkIC50Deo",
+	"1FT5n//6b7Y9zSgQCtKjT0QBVCFb3iPU0fFVSddE600WdGMS1yoNG/ibNN4aqvke4VFyRhaQe+OxUIFL",
+	"mgoe1lkPsthMa6hCtbQTOG007fSz/Hem4ZlzguZKYCj/s06BIgGOvDy8kxcJqR+De+ul5tB9EAuAZfiV",
+	"qlgVV8TYArByTQ8QwcU7lMySWM4xwDycfS2IR9D7haSHCQx28cyUB3HxzFQIEf9rioS4eGYKcbh49in1",
+	"+1X6y3X6y036y2WmXapyiOjiuujbVjGP4r/FRUDSf85WERETy0ymtF5I8d+KOqqpKDJJEdebmQqWle3i",
+	"9ZG/XF6b365uqp/DweN1xQhSCiyps1tGztNObC8wfwjZfKtGyplL8pTtEYW8UCILKrcok0NI3JVaqVrp",
+	"K8UlegLqITHj7WrHyaZw+xxL9ePobpy4m2eUifaU+V6vz/Yy78D88bMzfVcOUzLTDFZ8uFzAXv3KjDSp",
+	"Sfzu+3GKBWBgt0u6d993YtSO+3fL6OhvJcWaRkfbVkDZWte2EKN32HVPeOgR+TQQ3FidKH17or1Kl25C",
+	"pHP3f+MA0NzrFSVRrUyRbiqJqsfHnXpdpLNC1TEinfN43gm/ar3zXNMWduMqpk3QW1P6ND/VAaQONJJo",
+	"+lnMsjzN+veIS42ZhXMe8fON3NiLrsqTJA8J38X7ePmP5fZdW+M+XWLiBHB56Av1rUB5IbijKyS3pIV/",
+	"QLw7CB8vobHrQ7x2OH1ApFkgY/rBYRqy16e1A9yvPHe6oNfEpszXLXqkDyhJVSfXG5j1Li70ZZldTqYj",
+	"INCPDQ2buLLh81t7QlkT4LUg2b2g2EBruNbmV+ySaW1vfI6M23RjMlz23U8km61y99xdZivgqTI0Q+oj",
+	"O3MhaT/6u+q4X8WK3wpa9TZSRS07kMsO1LI3h4mxsothoCveK2oB9AkzrjPCmSFVefv5Brx+9zaFDFO0",
+	"uVlC3Q6217m+LZRJCnajX6tGfQgAHcOrlYzeW/Rqn1oCpa7AG/vEkqHkceTrd29VUCRH64CGMNyAADL2",
+	"REOvD0Au0ZuULPByKiNfa+7+q97VHUxHPTeqzbq4s4ivXktSDaYa/9+YrIcPNAfsEB4e8dVMPW2Tvyo9",
+	"WCpllWBYq6SQEV/teCmlKBVk3JtVff0hI6azaxgxZI5yFaP/gM0W2m8Vrg02hPH1jpahvOOtjjIs2yrH",
+	"KcNLgsmyUY67zDOjqqxG3p0i1rCSYAjsaC4ov3wZB1Holir1TfllKGvA7Hcns8XMcikgjAqwbpeWAOEY",
+	"O8Vk9AGjsMKFqbO9paCYRyLAsqwj8eYbENc73Rmb7ekzq0uJZSrNMv+bTjI1SDx3rteemVqLC7GnoISJ",
+	"ulqOKYlh9dNv9xoNAK91wTzIChCI422hzvnUdr6n/ijWZ4PDUbHtr9juEAdRkKs2FZ9NpOAH5eVWTGYR",
+	"07BMMNgIcgD6T3DDugPeqWhNiyRruYt+lZDdJ7XHl/rjyB/X4seN+Wo+u6T2GBX4sxUc+hYZzOrikK4T",
+	"r845eE/8DQgoY3juI4DVtRPRcAUZmCMkBAoIZcSWZyqVy3pj4GmFVUXc0xMDk6b+nRHLI5ZP3RhPG99w",
+	"TiOeRXYhEEsh1CQB14iT3p3C7OKEGmG6v8pV1M8CcwLWEAstiznruceJ0amuuhpWnqLEF1IZo455YnQ1",
+	"2SWVUuQ9MHKKriTcvfr5Hbg6vwAsCgIacoCZrDysM7JvuXUOAcGKwIN3MkUa9H1wd/ceJHx6YlEHNa4h",
+	"OFDMdHXcYgBzvLA8M4MRsfWxB5UletKw7V+AQVo3Tj+bX2fWafwHCPziO6gp0ljO8Gv9ceSPa/Hjxnw1",
+	"H4t9QvcB9ickCt5gWbAnlghPsFoUTEByTCrfAXgU6Uc+YXZ0UaGcWUJUpMWEudf98ePb705MZFT7oEa0",
+	"9xntPyA+Qr0rO14GEHcA847s+eryXiPOD4LzrvxozXcXFx3NYJQzrZsUSYxzT0yK+l0IX+HQcwIY8o1T",
+	"dykok/edB1De1F2qNmO8s3UGuXtB8g+C4pJFBldf29rrluI9dVUgx0998sKVwGJ0x9U5w7JoOIZTLo/H",
+	"AeHPwodWBcLea7PpZx7AWePCmEMEcbERrshjObkb/XHkj+v4t5vU58j77OeG5cTJ1SMc2wVbjSAcQdgL",
+	"g1ZlY0zjrw3odWHGVipQkz9iGiznNCKuoIndtdf4gTFLhB1Afr38YEg2vGQRMTeUXkGvStRSBrCK/vfN",
+	"xdIYabIeh1XdwOwYtvij1LcAn2w1Iq6h8+UuCuAjZnQLeKfthdkFiMy86u65IGJYCm7DZNkgjcvW6EeC",
+	"aT0qbQKbhwm2zoKJsyA73llIKdr7nuKlQ2xXnnx0iO/me816gNs4jlJ6l/FliOqzveh2o+61zACt6TU8",
+	"U9e8WQsgtFes+UH7Y/7Wxj4MFlmdRRtkoHUMPTsQcG8p2PahbalX24b3rmq1Eb6t9CxmD3Wq1XToyMaj",
+	"Yq0JIcbsobeIWyKeVLARyw0g5yGeRxztXk9e9FPnqi0ddPe09RNjilYFCqyphxebobJ4+xpOcXfSr31U",
+	"QI9QoJgiy5OtcH+htvm5aLQ22L5W8E9hxClzoSrVYHOoIJ5y4qfGvZY9aF4Zor02pkv/NINJvadktHmh",
+	"3Y0xa/XAaoY+DFoijv1aW0kARDTUNVxGbFhg4yPH/s9iI++yfltOgjnTi9+pxZQfrHMQhAj6HK9rlYVp",
+	"N6oHOwjcanrV79ZzTidDaC0GIx3c0KcwDvMKtQqg5F0TpjdULGX6mH2tsuYMlom78npludh+c9D3Ipp5",
+	"Dq70KLXKxVbCespWEffok1zP0m2waRSz/fOp2HqbWhKCJMcwYOgBWOS6iLFF5PubA93PukcEEi7vVy1o",
+	"RLxT4N87TY8sB8fkUpkEt3Pkt8bNjNMQLmstD91sNDwsE3wpcg3vCFDzwe47U91Bk8ia7JAJBjSRSyFg",
+	"WNvKKhkqg3cW85Lm8IYncb2ORGkZALbhJ/uDoEQNRIzTtbOijCvWtbk4ZFoPCS1bSTLfLoCcB4A+ozoP",
+	"OJPXtRXNgEfXEBMAPc+hROUNTpfRYNE87u7cvPcfEQo36RcXvc6g50lbNXljDy1g5POzb84W0Gcome+c",
+	"Uh9BUq6/+lewNq6prMhqmCu/926MNNXfTC2TRT3bbDGv6tmkjqll98zulFq17faQOjNGzeWjIQL5X52H",
+	"Wb6WrPGjpt2QzLtipt8be0VWnoZeztgrmcB+cOsy5Cs9hJ2KnYrFfIRKw5b6DUwjJ6+gxzoozwiihgtO",
+	"QEe+0lMRWjI/i4yX4rw/ytEOr5hgjqGP/6xGrN5IDlaldrWTzEL1GBkxBiUysjvWIwqM7U3sQExqO6kR",
+	"okcU4sWmUmaoJo5HBn67YsRqIVbV8p+CcuccrQPOUpPiKwS+++UuOwmp6Z8JoOOLUnPoPkSBXT0H03bc",
+	"SNelBPhWUarXYUlmtZtDUz9ZkzEu4aYTvUtsh5xpiBinYbX5rNs4wWrDsAsNlEb7uQpEt4poCku9DRvf",
+	"GT0lOaIkTaQ3V/OSBpLepxr2PO4VXkwE30DfcORul43KoOYEmId2eMM8HLFmj7UPmIcj0vJI+/D2/vYU",
+	"UdYupsQ49TG66cZDyuKWO7vU3uhkLrmhDmtOGnQKqvfaptTCC3lAcxKQnNS2kfmDHCo9QHpvd1SL01oz",
+	"2iYrHh4kO1dyglIfaOOriM8IzO2q0rfyjEGfrgiuxZQAugAwC9LnYMEKNvCi+puTqr0TNx9dLnYulztN",
+	"sJaAdVUALAR5FCKgaSl4eoWXKxSCwIdk/zhus5Q0NCanYYJdY7vtYyVyA7avlVWIWf69yuLATze3XK7w",
+	"onkxGeEOOXhaYXcl/8eD2N+YFw4jws7B/QoBdwXJEgEOHxADaLGQC07kEwR9Mr438ISJR58AX0EOMHH9",
+	"yNNBejLZO16jc/B2kfkPWbgf+mLCGxBAxkxlFurBzUQ2XeCQxSNAnn38Cfs+oK4bqdotC+r79AmTJfDg",
+	"5hy85cCFBFAi3gnp0zgPfCmfZSBAIbi6Bisahez8bFJ6ijxY4daF0aLOhLLS7RjJgZpL2AKZ85Y8Qh97",
+	"MfRngjd1eutRKheedbcnkyujsYvkspQI7Qrn4/s7IuLR6lAX0WAUSVUiiXh09BLmtzYECM6RgW1giR8R",
+	"ye5uBrWdkYz0Ke0u9FAQIleYA2aI3PXEFWYASzJ98QX6FKAQrxHh0P/iC2CmLg0MzACL5hJdnBpDiYbq",
+	"jgL0ASZgEUlZ/4hCuUjn4CNDAHPwhPkKuDASQ04AZOL/1nAjJXSI5H0GXRobeaJLxuHcR4WWSiaB2Rpx",
+	"KL6MuzCryqiCBt/Nf9ZEG4yLoy6tPUtyMRmG0UURkZYHRTGkTUSBQWPzLU591Ei27zr8/46z2E9T+2cY",
+	"BJgsGaALEFJf2mIRQ6HcOkDGojUSIE7fJkq5fAqR+DvmDpQ3qkcI1kDwJ8xfSUr19pzAxyyV2O93zIFe",
+	"+j0g+zvmpQcFgjcdrBwh1EdgbfhXgPent/cg5rwD+yXid/1Xg2OCLFVfmdVUBr42B6WNooAI1Ts3wGPM",
+	"IINEZfvmcrwEMTKPsXsXg5uJ9Fw+xDM4lJCICTcUUREVaW3q4QU2ckKqbel2FEp7jrS48AAkyp+4ok/A",
+	"p2RZ4eUbxYN9yPfRZUO/RUIUMBSmjIY1Xu4cV54RBzWVw6VZq4WArQyoRK+F3T0V9tGhjG8Z+j1a302g",
+	"9A6z0QK3V66CXDIcfF/dujeuPosZbNcXzqf9WtNHJOezTkFNgWwCQvRIH4QwEG8kGsVUjGdflnZkYCgr",
+	"ro6qSWw5uxf648gf1+LHjflqPruXR+1VMoOY69pBYqFeU4lCUqOA+cbAshvYxXqaVWHuPfE3AD5C7MO5",
+	"jwQ9GPKRy5EHAhhygkKgzGgYBIUIC6nvz6H74KTGG2RWn1v9ookBxMBShgmGgIYA/RFBX9CPrzAz7vOS",
+	"5D1LedZg835XF1cvLr68vLqQn7PM3P/5T6+JDu4TJA2p2zU6k4UriUovH5bJzZkWFXyF1ipr0wozTsMN",
+	"kGcdp3x+Oym2aPdGv7RhYyo5mh6jKVt7zCtMs59j7hqINZtSAe3AtNyoFaRHXjJifGB50iFuhX7kvUEo",
+	"iLFxYILDYSrgVyAi+I8IgQe0EVRChEWhlMaAwXWK+wBmgIfQfUCeCqejxEVxIr0Vgh4Kk3d966F1QDki",
+	"7sb5/2iTuZhysKiP19KQiAXCcNNiSl49sF5/JceERaOetMou9CXvLS2UP28UF30WFx/lGj4DcdGJ87lO",
+	"XijqFgoMGQZFI2WAbDBZ9jhoMyHD9LO2nv4q9X3vLXaWaJAyp2Bmyd7/wDv8loTLDyiRLMOomtm21Cja",
+	"lnyPuLsCkAD0CTOOyRIgwsON8hMk8iPZIfftIs7eEkD2O8qANmVAF7bFB7FMz8C0kOx4YMtC0rZASGDS",
+	"gYg4nmVBA0RggEuNiVvEo5CocBhZxvv2zd09eB8g8urDW8AC5OKFZt84ytfE9wIT7K5i7gIfujL2VjaU",
+	"fnZB1n/L1Btijv8GHg6Ry/2NCmEXj0FCidgW1EenmzcZ5A7pfpUK81JzUaqTCJKorVJ6UQSJS0409JsU",
+	"FyIIormP3Q7sGN0flTcaemeiLKTFUMz/HYTQl410cEukQbl8q3j5ADL2RENPXjyrq9YTIzt+aoyfq70g",
+	"+0HT6jhXY7Nz6Ht65Vjgxgy4B9RtSgHxVdGghzcuygrc7m1tKFVUmbEuIg50jMoa4V6ePicifxdU6u0F",
+	"1PrQgogA9oevLMV9oGcwt4My1qmTbzNTOTogWwLiVLyxQ4mfgWTONe/7YuOD+UbgDIWIuIiBdcQ4mMeW",
+	"6B8R9PECI6/QSo9HGWFtkxULeu+Jv3kG2I75oh2U18AXJqMAyACLguSxmZjFLGLy8KjnJvYTmq8ofWBT",
+	"RGSkU5WyVU0SQ1s/O+T6BD3CiFodYPgQ/KZX1mRIMrlI9tGMustK61SD6I2cDqufT//t1UVE3Dgct9It",
+	"Bn0fxK3BhkZ/k6XW0COmEfM3AHqeWkx5lq28ZchL34AvLzOQzGKM0ft8hjlaszr9+b0mWbLzjCcCwxBu",
+	"hlC+L2GL5sBH3hLN4g6qL6Kk2c8A+o23ROD7+A82sM4O2Vw/LrKjZeFc1HkmeM8iGYsZE2AGkgeAAyKm",
+	"/KoeCny6SWVnURFgDMCYRjLkGHqeTLXSCO06ey2M0T7kbNLMj5ZnxXNZId+nzhMNfS97qPaPV85/QufP",
+	"C+flzNkvdXUy2I9iMPCbHqzW+f6tKscLVIuJrBgMaAhM1d6i0VWBndnvT7x4DmpVtur9tjI2Xgc05LM1",
+	"DIrHls8WD17UnTz3kqw/05xWRFNMPPTpnDP7BUqmWdlv3OpcKgXr7tGf83DGVvDqxVclXV9fu1+9vHz5",
+	"8uLF5Y139eL65c3iYuHdXLiLr7768hK5i6v5ixs0f+m+QPMreHHzteddfnVzs7h6eXHtQffrQ+4Llcwx",
+	"oldvDCeZLh+Jd+4hQn1IvHPE/sRBdoD4ftgcE6jcGLnZHzQD9LaubjtF7c/wE15Ha0Ci9RyFgC5SplqI",
+	"oLvSSUE/NE6N2J6CV/K/QL3vr90LjXnFRynV1ap2b266N1Hv1dG230b+g/Hcx8/IVGoymatrXpygp0Rv",
+	"y4Rq8mA6PudXmWljRS3MAmwCSfk5+OX9/ZtvwH/QSHVLkFrHNSQR9P0NmEfrQOp/HVdSqPXnkf9gjrkG",
+	"aOa3LwDF4qpTkpwIPOgB1/YsnrfwyqOtI5lViOz+ya0aX8NU7TMqXPFSdMXbFU7NzqRc2uGEa4BHEZMp",
+	"IKWgOy++gi/6GzcjdZuRf2U2JV/8n642EfOIeD56T/xNM0O+UgivI5/jAIZ8KgxC6fxtbrR9JznlGIVD",
+	"1Mij/C3Af0fiV1G81yZjnej9bH6dCalQmflEZYfIOH/iYMXE5SO6UfHk9q4gnQBleNI3x76GbFoAF8w7",
+	"sxqWb7CHA6n/WRgU6+Q4UiXblSTsSjDIUfu9lyw73pFudyuYQ1KNa3WdagT1SYC6VdfVnR8texvkGB8t",
+	"dSc1is6XDLS6EhuHOWAqvneVZETcW2ho59AoNw4tN8ajq/Hoajy6av9iwvGPri5O9ejq6I7bA+0XFCM8",
+	"J0fCdK6hZL/LEE/ENyn32mk4cvDRbOj9duOOhwiu4dxH32N/CBsNyePH2m0ADYtebTmK5c4KQZ+v6moo",
+	"MxQ+YhcxRzcf8pmOflW7+f3jTBBetmVcLEUcY4pItE793ZvLH7OAMr4METNXBQJhf4ayA+hzvEamr8kZ",
+	"4zSES6mPlrM5jYiLQjFE7kW2wlNLXkx0TiM+W7Nig/Dq4uJCEhavxcwvL9R3TNT3i3gcTDhaCt48TEDu",
+	"r5d3akl+lLw35LhczXtAoQwwDnm0y4m47nEGvTUm5UXW6gZOBJwGNDtsbbWKIHyrGmupPPA18i1p6ahr",
+	"DGO8fH15hjsOOeq/7zJBAUditw3DjUnarnghUvxy3gkQ9c2YHxBvMJHjFUWaNL9sFsfa1Vc3Ghz42veF",
+	"pCoMyc71P0codNRv+Gv3xeHAX3Uv7mPTyRz+ftxuEqDS5UEQf6LhgzOH+aIVZXENmSdGIVGKTlVa5xdF",
+	"rW8haS4k+lfRRfMGELxxvs+FVt3RTHRUidrbooH3tZm7vLmaG8QCllNjJVXeAY+vmw4Tnx1FIabhORwb",
+	"Oo2G1lBYbTizsuH7vn8tROIUkRC7K+Q1h6QTPzpisyk23xjSDQCjhg1OCazKlw89T0IN+gATdWIrr0bP",
+	"acTB0wqnUrjKVGcbABeLbMKIfkM9RIK/tzJHFDqtCp8Z/VZWyL5N0WyI6jfDEy0gO93fDgjPseiBsaqg",
+	"abNxzWF1UpFhVOU3HzYG29+ZFsBPZsk+khurYDq/Xg3Ep3UYWVC8QX7lB6vYr1UnEMBcJjnCZKnuUq/p",
+	"o/j99dvvbtkR9tM7SAur/XT6laeyoEylBa+d46OAaUG/N5Atl6OlcdKSJe0w79zSOL7wCGDEqp1vsoUD",
+	"nSR13mA3AKcDmC7Ogj6IhVQJvFVI23YyxN5y8ZJRD0fruh2taTcGYdipmA+aXq8luYa0jzWcoA8+Oz19",
+	"ze1Z80Mn8LtDbogs0cdU2xYrd2V6rI+qGCyW2rcZdcmJDJiOkRtoIHDeCq04JJi3LcPc6OeqidhhyppS",
+	"lPLZA9oAFxLgChUsM5cK0xQg4oabgCMvuYJJfQ+FpsbsHLl0jQAmKkgDz310vqe4aLGKV7bLMs2sw5F5",
+	"rWo2DU0s+KijLUFtCKdQ/Rvmq59+u1e8MSiNbd5zd5QL0M1ggE0qcYvA5a1RE/jd6oj8WuyJx7s8AEr6",
+	"r3QoG709eKB1WLkqi7XjFLDKTWJAarx9hFeWsuoA5V1GV6UGKFG2slpJiCRrsamKW6uuZCWbONBJPzkK",
+	"grrAx1sEvVtFrAGXv1HRh4IzgOGM5oCU3KwK2BjGtIl5hNlxy8KRG+DJCjIM8SioRIxsMQLG/l4w4h+D",
+	"Z4EXhjiIgkPj5U6NelC8mGpsVds5085ZUw858X2/cStXrV1UYbU7Sa7eGnbL5K4ZMHwABB/sfuE0U0FN",
+	"VkKr2MKZwkeJfVc4i2OXUZvExyAsCgIacodT6gsu27XAmnnNaXy9x/Ewqy2xptvkMGv6wP5mLLZ2Ghk0",
+	"1TqV8XWbsCrOpanGLweWSQlD0CcOLl+ANSYRR+x0qq01g1rNXotxGqIqPahi5B8h9jW85BOOLrowqsM6",
+	"dfgD4poGrwwRbxUNf9UkPFUV2cE97neYcQZibgKam0wJDxaDr92z/cPFrU+q3BQKOWMQSu+DUDSATyMM",
+	"pe2bjZpPpy4kLvIrbS7VJOFozeNwMGlUnyV3v5arWsDcILu8fWd0ffRrVYPA983hc3LKrWgjXpJVVCAo",
+	"rUqlb+ubWYzut4pKJIJSOlCg4XFV/2oLZPgsxWP75+3TPVfUfspO4eBRGpXp+nKRGpP6etGGku1Wix4c",
+	"YLtOTZeP4hhiRjrFEq0htLJedDvobDeX5lbYZWFhNVPPWVXG8hNZF1d15iu0boZLqUt1cedRl9bqUrUE",
+	"imGGe4y1Vey1dYSW61A9dh90aIldzHwHkQUNXWls12a9zTYfIx4tz5SZ/yah2pBiHO/u3oEUQ+wXByUd",
+	"+4z5VUdlhdkhi2dxvOSQ9reFmmaGHDoAO4jnyGHvKLfqByIAtgIga4DXjhholCeyY1HQ5c1Bu2M8nQN9",
+	"Oo/cB+3Rqj7O833HtB31tH2GdUXmbyXlBrOfXSIOBFcAugCGKZqDVLNg1amf74OE6WKjWKfvtzKKVdsd",
+	"EjOnB8lZxOk+S+Allpepn5KCVXVmpPNJ7F7vNwG6k38D8klB3g2NQqD4SZ50RgwpNx+LAglz53dWUm+G",
+	"iP9BTjIJ9es2fAuraBHXjzzkzTQvZ0obeGgBI58LYEdzH7tnkxRm1X9NdHmG2nIxz96qv4/Xp8eBb4rX",
+	"tjh439Cc7UtKZQMd3Dj30KPzRMOHhU+f2M6Ra1GwDKGHahLWyDbxBSYTSDOa61U3jyXNDC8coxi+Jr+e",
+	"yVuCOe5zXnesXyA+2TWs286B8iQBfrWhLgdV+jIx183VMJBAo+9HzZq8U+TjJZ5jX1LX7ipxLDHSz45G",
+	"exO4vkko11vEemKt15hsQRak+aKVmL1JtdqO7zgltm4qaW4yGWXhaoj3PvWsQbAOu28K3gHdHSkrnBZC",
+	"9wGT5Qx7JaV0Xy6uvS/h1YXz1fwKOdfwa+TcuC8vnUvvxeJL9DW8ml+7B5YTxqTQgqLnV1byvvhYRLRZ",
+	"Is1OOsgEBEI0+JAjxvUMxB44Ky+M3dF38fAICeYbh0Vzj64hJrWVWgQDPIodff7JZ3B+1r+YLAMotVgg",
+	"XqysK3kHgKkOZ3GHlfZyHI2YAlDNjFI7aflnO1iprrrNiZcdIwnnKtSnzxAk7eTZkHS7M2Trea6N9JXM",
+	"7pFYp93cKAwRKZ3JntDr8nw5PYSlPpsafVXp3Ho+Sq2D7DxZqB7DyfVKL19uKr2VF4YdT0R9G/IKBb41",
+	"E7FZhulAx57obUvx4a6Q+2Cukcb+r/KLRbL5lhTJPD/KklOWJfHgr1Jr1ltJIvnxRMTIazGXAsM/B45+",
+	"yQ9GcBDYhq7EjZuLgJzTyvg3VIuT8KO5UchomJmN5ZOSqzMPruEnvI7WZ99cXqhJ6m/Wk2E05LP5Jksb",
+	"Ivr4h2oiyMpQyJE3gzLDXJOOaeihsLBvyNwzJSCK+uw0LFfx1jtsAgJ7JKVkFE/EUPg3Bu7+/g7EONkh",
+	"nEc/WhHPkx4hvrfv0+USeQATOY+jZ6exPsk3LzL9jL2/6rz70EigkuibrJ0h/eE2Zsa1/jjJjxvzm/mc",
+	"Tc5Uwb+zb86iSHZ9BHT030OeYt620SGdA9DcXnIzQ/UAD3/99b8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -1,0 +1,142 @@
+// Package tools is the action registry: every Management API operation as a
+// typed action with a stable name, toolset, risk, scopes, input schema, output
+// type and secret fields. The data is generated (go generate) from the pinned
+// spec and the curated catalogue.tsv; nothing here is hand-written per action.
+package tools
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/supaops/supaops/internal/action"
+)
+
+//go:generate go run ./gen -catalogue catalogue.tsv -json actions.gen.json -go bindings.gen.go
+
+//go:embed actions.gen.json
+var actionsJSON []byte
+
+// binding ties an operation to the generated client.
+type binding struct {
+	build      func(server string, in *request) (*http.Request, error)
+	bodyType   reflect.Type
+	outputType reflect.Type
+}
+
+// Action is one registered action: its description plus what it takes to call it.
+type Action struct {
+	action.Action
+	binding binding
+
+	properties map[string]map[string]any // input schema properties, parsed once
+	compile    func() (*jsonschema.Schema, error)
+}
+
+// BodyType is the generated Go type of a JSON request body, or nil.
+func (a *Action) BodyType() reflect.Type { return a.binding.bodyType }
+
+// OutputType is the generated Go type of a JSON result, or nil when the spec
+// gives the result no named schema.
+func (a *Action) OutputType() reflect.Type { return a.binding.outputType }
+
+// Property returns the input schema of one argument.
+func (a *Action) Property(name string) (map[string]any, bool) {
+	p, ok := a.properties[name]
+	return p, ok
+}
+
+// Registry holds every action. It is immutable after Load and safe for
+// concurrent use.
+type Registry struct {
+	actions     []*Action
+	byName      map[string]*Action
+	byOperation map[string]*Action
+}
+
+// Load reads the generated registry.
+func Load() (*Registry, error) {
+	var described []action.Action
+	if err := json.Unmarshal(actionsJSON, &described); err != nil {
+		return nil, fmt.Errorf("reading the generated registry: %w", err)
+	}
+	bindings := generatedBindings()
+	r := &Registry{byName: map[string]*Action{}, byOperation: map[string]*Action{}}
+	for _, d := range described {
+		b, ok := bindings[d.OperationID]
+		if !ok {
+			return nil, fmt.Errorf("registry: no binding for operation %s (run go generate ./internal/tools)", d.OperationID)
+		}
+		var schema struct {
+			Properties map[string]map[string]any `json:"properties"`
+		}
+		if err := json.Unmarshal(d.InputSchema, &schema); err != nil {
+			return nil, fmt.Errorf("registry: input schema of %s: %w", d.Name, err)
+		}
+		a := &Action{Action: d, binding: b, properties: schema.Properties}
+		a.compile = sync.OnceValues(func() (*jsonschema.Schema, error) { return compileSchema(a.Name, a.InputSchema) })
+		r.actions = append(r.actions, a)
+		r.byName[a.Name] = a
+		r.byOperation[a.OperationID] = a
+	}
+	if len(r.actions) != len(bindings) {
+		return nil, fmt.Errorf("registry: %d actions but %d bindings (run go generate ./internal/tools)", len(r.actions), len(bindings))
+	}
+	sort.Slice(r.actions, func(i, j int) bool { return r.actions[i].Name < r.actions[j].Name })
+	return r, nil
+}
+
+// Actions lists every action, sorted by name. The slice is a copy.
+func (r *Registry) Actions() []*Action { return append([]*Action(nil), r.actions...) }
+
+// ByOperation finds an action by its operationId.
+func (r *Registry) ByOperation(operationID string) (*Action, bool) {
+	a, ok := r.byOperation[operationID]
+	return a, ok
+}
+
+// Toolsets lists the toolsets, sorted.
+func (r *Registry) Toolsets() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, a := range r.actions {
+		if !seen[a.Toolset] {
+			seen[a.Toolset] = true
+			out = append(out, a.Toolset)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// UnknownActionError names an action that does not exist and the closest that do.
+type UnknownActionError struct {
+	Name        string
+	Suggestions []string
+}
+
+func (e *UnknownActionError) Error() string {
+	if len(e.Suggestions) == 0 {
+		return fmt.Sprintf("unknown action %q (list them with `supaops-mcp actions`)", e.Name)
+	}
+	return fmt.Sprintf("unknown action %q; did you mean %s?", e.Name, strings.Join(e.Suggestions, ", "))
+}
+
+// Lookup finds an action by name.
+func (r *Registry) Lookup(name string) (*Action, error) {
+	if a, ok := r.byName[name]; ok {
+		return a, nil
+	}
+	names := make([]string, 0, len(r.actions))
+	for _, a := range r.actions {
+		names = append(names, a.Name)
+	}
+	return nil, &UnknownActionError{Name: name, Suggestions: closest(name, names, 3)}
+}

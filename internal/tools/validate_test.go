@@ -1,0 +1,120 @@
+package tools
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestValidate(t *testing.T) {
+	reg := loadRegistry(t)
+	const ref = "abcdefghijklmnopqrst"
+	tests := []struct {
+		name   string
+		action string
+		args   map[string]any
+		// wantField is the argument the error must name; "" means valid.
+		wantField string
+		wantText  []string
+	}{
+		{"valid", "project_get", map[string]any{"ref": ref}, "", nil},
+		{"short ref", "project_get", map[string]any{"ref": "abc"}, "ref", []string{"20", "Project ref"}},
+		{"ref with capitals", "project_get", map[string]any{"ref": "ABCDEFGHIJKLMNOPQRST"}, "ref", []string{"^[a-z]+$"}},
+		{"missing ref", "project_get", map[string]any{}, "ref", []string{"required"}},
+		{"unknown argument lists valid ones", "project_get", map[string]any{"ref": ref, "project": "x"}, "project", []string{"unknown argument", "valid arguments: ref"}},
+		{"typo gets a suggestion", "database_query", map[string]any{"ref": ref, "qeury": "select 1"}, "qeury", []string{"did you mean query"}},
+		{"no arguments taken", "projects_list", map[string]any{"x": 1}, "x", []string{"takes no arguments"}},
+		{"wrong type", "organization_projects_list", map[string]any{"slug": "acme", "limit": "ten"}, "limit", []string{"integer"}},
+		{"out of range", "organization_projects_list", map[string]any{"slug": "acme", "limit": 1000}, "limit", []string{"100"}},
+		{"enum lists allowed values", "organization_projects_list", map[string]any{"slug": "acme", "sort": "sideways"}, "sort", []string{"name_asc", "created_desc"}},
+		{"missing body field", "project_create", map[string]any{"name": "x", "organization_slug": "acme"}, "db_pass", []string{"required"}},
+		{"reserved secret name", "secrets_create", map[string]any{"ref": ref, "body": []any{map[string]any{"name": "SUPABASE_URL", "value": "x"}}}, "body.0.name", []string{"SUPABASE_"}},
+		{"valid secrets", "secrets_create", map[string]any{"ref": ref, "body": []any{map[string]any{"name": "OPENAI_KEY", "value": "x"}}}, "", nil},
+		{"uuid format", "api_key_get", map[string]any{"ref": ref, "id": "not-a-uuid"}, "id", []string{"uuid"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := reg.Lookup(tt.action)
+			if err != nil {
+				t.Fatal(err)
+			}
+			args, err := Normalize(tt.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = a.Validate(args)
+			if tt.wantField == "" {
+				if err != nil {
+					t.Fatalf("want valid, got %v", err)
+				}
+				return
+			}
+			var inputErr *InputError
+			if !errors.As(err, &inputErr) {
+				t.Fatalf("want *InputError, got %v", err)
+			}
+			found := false
+			for _, p := range inputErr.Problems {
+				if p.Field == tt.wantField {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("problems %+v do not name %s", inputErr.Problems, tt.wantField)
+			}
+			for _, text := range tt.wantText {
+				if !strings.Contains(err.Error(), text) {
+					t.Errorf("message %q lacks %q", err, text)
+				}
+			}
+		})
+	}
+}
+
+func TestParseArgs(t *testing.T) {
+	reg := loadRegistry(t)
+	tests := []struct {
+		name    string
+		action  string
+		pairs   []string
+		json    string
+		want    map[string]any
+		wantErr string
+	}{
+		{"strings", "project_get", []string{"ref=abcdefghijklmnopqrst"}, "", map[string]any{"ref": "abcdefghijklmnopqrst"}, ""},
+		{"integer", "organization_projects_list", []string{"slug=acme", "limit=5"}, "", map[string]any{"slug": "acme", "limit": int64(5)}, ""},
+		{"bad integer", "organization_projects_list", []string{"limit=five"}, "", nil, "want an integer"},
+		{"boolean", "api_keys_list", []string{"ref=abcdefghijklmnopqrst", "reveal=true"}, "", map[string]any{"ref": "abcdefghijklmnopqrst", "reveal": true}, ""},
+		{"comma list", "project_health_get", []string{"services=auth,db"}, "", map[string]any{"services": []any{"auth", "db"}}, ""},
+		{"json list", "project_health_get", []string{`services=["rest"]`}, "", map[string]any{"services": []any{"rest"}}, ""},
+		{"json object merged, pairs win", "project_get", []string{"ref=bbbbbbbbbbbbbbbbbbbb"}, `{"ref":"aaaaaaaaaaaaaaaaaaaa"}`, map[string]any{"ref": "bbbbbbbbbbbbbbbbbbbb"}, ""},
+		{"bad json", "project_get", nil, `{"ref":`, nil, "--json must be a JSON object"},
+		{"not key=value", "project_get", []string{"ref"}, "", nil, "want key=value"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := reg.Lookup(tt.action)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := a.ParseArgs(tt.pairs, tt.json)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("want error with %q, got %v", tt.wantErr, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range tt.want {
+				if !equalJSON(got[k], v) {
+					t.Errorf("%s = %#v, want %#v", k, got[k], v)
+				}
+			}
+			if len(got) != len(tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
