@@ -6,4 +6,4 @@
 // the overlay or the config and run `make generate`.
 package client
 
-//go:generate go tool oapi-codegen -config oapi-codegen.yaml ../../api/openapi.json
+//go:generate go tool oapi-codegen -config oapi-codegen.yaml -o client.gen.go ../../api/openapi.json
