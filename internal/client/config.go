@@ -1,0 +1,154 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Defaults applied by New to zero-valued Config fields.
+const (
+	DefaultBaseURL          = "https://api.supabase.com"
+	DefaultUserAgent        = "supaops/dev"
+	DefaultTimeout          = 30 * time.Second
+	DefaultMaxResponseBytes = 32 << 20
+
+	DefaultMaxAttempts      = 4
+	DefaultBaseDelay        = 250 * time.Millisecond
+	DefaultMaxDelay         = 10 * time.Second
+	DefaultMaxRateLimitWait = 2 * time.Minute
+)
+
+// Config configures a Caller. Only Token is required.
+type Config struct {
+	BaseURL   string            // default DefaultBaseURL
+	Token     string            // bearer token; required; never logged, never in errors
+	UserAgent string            // e.g. "supaops/0.1.0"; default DefaultUserAgent
+	Timeout   time.Duration     // per attempt, default 30s (a shorter ctx deadline wins)
+	Transport http.RoundTripper // default: a clone of http.DefaultTransport
+	Limits    Limits            // zero value = documented defaults
+	Retry     RetryPolicy       // zero value = defaults
+	Logger    zerolog.Logger    // zero value = disabled
+
+	// MaxResponseBytes caps how much of a response body is read; default 32 MiB.
+	MaxResponseBytes int64
+}
+
+// Budget allows at most Requests requests in any window of length Window.
+type Budget struct {
+	Requests int
+	Window   time.Duration
+}
+
+func (b Budget) String() string { return fmt.Sprintf("%d requests per %s", b.Requests, b.Window) }
+
+// EndpointLimit applies stricter budgets to one endpoint, counted per
+// distinct path (so per project ref). Rule is "METHOD /path/{template}",
+// matched segment-wise against the request path; a {name} segment matches any
+// one segment. All Budgets must hold at once.
+type EndpointLimit struct {
+	Rule    string
+	Budgets []Budget
+}
+
+// Limits are the client-side rate limits. The zero value means the documented
+// defaults; Endpoints == nil means DefaultEndpointLimits(), while a non-nil
+// empty slice means no per-endpoint limits.
+type Limits struct {
+	Global    Budget // default 60 requests per minute (per user, across all endpoints)
+	Endpoints []EndpointLimit
+}
+
+// DefaultGlobalBudget is the documented per-user budget.
+func DefaultGlobalBudget() Budget { return Budget{Requests: 60, Window: time.Minute} }
+
+// DefaultEndpointLimits returns the documented stricter per-endpoint budgets
+// (supabase/supabase apps/docs/content/_partials/api_rate_limits.mdx). It is a
+// function, not a variable, so that nobody can mutate the defaults.
+func DefaultEndpointLimits() []EndpointLimit {
+	perMinute := func(n int) Budget { return Budget{Requests: n, Window: time.Minute} }
+	return []EndpointLimit{
+		{Rule: "GET /v1/projects/{ref}/analytics/endpoints/logs.all", Budgets: []Budget{perMinute(30)}},
+		{Rule: "GET /v1/projects/{ref}/analytics/endpoints/usage.api-counts", Budgets: []Budget{perMinute(30)}},
+		{Rule: "GET /v1/projects/{ref}/analytics/endpoints/usage.api-requests-count", Budgets: []Budget{perMinute(30)}},
+		{Rule: "GET /v1/projects/{ref}/database/context", Budgets: []Budget{perMinute(10), {Requests: 1, Window: time.Second}}},
+		{Rule: "POST /v1/projects/{ref}/custom-hostname/initialize", Budgets: []Budget{perMinute(10)}},
+		{Rule: "POST /v1/projects/{ref}/custom-hostname/reverify", Budgets: []Budget{perMinute(10)}},
+		{Rule: "DELETE /v1/projects/{ref}/custom-hostname", Budgets: []Budget{perMinute(10)}},
+		{Rule: "GET /v1/projects/{ref}/vanity-subdomain", Budgets: []Budget{perMinute(10)}},
+		{Rule: "POST /v1/projects/{ref}/database/migrations", Budgets: []Budget{{Requests: 120, Window: 3 * time.Minute}}},
+	}
+}
+
+// RetryPolicy bounds retries. Zero fields take the defaults.
+type RetryPolicy struct {
+	// MaxAttempts bounds attempts that failed with a 5xx, a timeout or a
+	// connection error (1 disables retries). 429s are bounded by
+	// MaxRateLimitWait instead, since they cost time, not load.
+	MaxAttempts int
+	BaseDelay   time.Duration // first backoff, doubled per failure, jittered
+	MaxDelay    time.Duration // backoff ceiling
+	// MaxRateLimitWait caps the total time one Do may spend waiting for rate
+	// limits (local budgets, X-RateLimit-Remaining: 0, 429s). Negative means
+	// never wait: fail at once with a 429 *APIError.
+	MaxRateLimitWait time.Duration
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = DefaultMaxAttempts
+	}
+	if p.BaseDelay <= 0 {
+		p.BaseDelay = DefaultBaseDelay
+	}
+	if p.MaxDelay <= 0 {
+		p.MaxDelay = DefaultMaxDelay
+	}
+	if p.MaxDelay < p.BaseDelay {
+		p.MaxDelay = p.BaseDelay
+	}
+	switch {
+	case p.MaxRateLimitWait == 0:
+		p.MaxRateLimitWait = DefaultMaxRateLimitWait
+	case p.MaxRateLimitWait < 0:
+		p.MaxRateLimitWait = 0
+	}
+	return p
+}
+
+// parseBaseURL validates and normalises the base URL (no trailing slash).
+func parseBaseURL(raw string) (*url.URL, error) {
+	if raw == "" {
+		raw = DefaultBaseURL
+	}
+	u, err := url.Parse(strings.TrimRight(raw, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("invalid BaseURL %q: %w", raw, err)
+	}
+	if u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+		return nil, fmt.Errorf("invalid BaseURL %q: want an absolute http(s) URL", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("invalid BaseURL %q: must not have a query or fragment", raw)
+	}
+	return u, nil
+}
+
+// validateToken rejects tokens that cannot be sent in a header, without ever
+// echoing the token.
+func validateToken(token string) error {
+	if token == "" {
+		return ErrNoToken
+	}
+	for _, r := range token {
+		if r <= ' ' || r == 0x7f {
+			return errors.New("access token contains whitespace or control characters; check how it was exported")
+		}
+	}
+	return nil
+}
