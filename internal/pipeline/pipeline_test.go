@@ -78,14 +78,14 @@ func TestCallOutcomes(t *testing.T) {
 	}{
 		{
 			name: "unknown action", req: Request{Action: "project_gte"},
-			api:     &fakeAPI{},
-			wantErr: func(err error) bool { var e *tools.UnknownActionError; return errors.As(err, &e) },
+			api:        &fakeAPI{},
+			wantErr:    func(err error) bool { var e *tools.UnknownActionError; return errors.As(err, &e) },
 			wantEffect: Deny, wantRule: "builtin:unknown-action",
 		},
 		{
 			name: "invalid arguments never reach the API", req: Request{Action: "project_get", Args: map[string]any{"ref": "short"}},
-			api:     &fakeAPI{},
-			wantErr: func(err error) bool { var e *tools.InputError; return errors.As(err, &e) },
+			api:        &fakeAPI{},
+			wantErr:    func(err error) bool { var e *tools.InputError; return errors.As(err, &e) },
 			wantEffect: Deny, wantRule: "builtin:input",
 		},
 		{
