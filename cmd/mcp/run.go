@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+)
+
+const usageText = `supaops-mcp operates Supabase projects through the Management API, safely.
+
+Usage:
+  supaops-mcp actions [--format table|tsv|json] [--toolset NAME] [--risk read|write|destructive]
+  supaops-mcp call ACTION [key=value ...] [--json '{...}'] [--sandbox] [--api-url URL] [--wait]
+  supaops-mcp sandbox [--addr 127.0.0.1:54321]
+  supaops-mcp version
+
+The access token comes from SUPABASE_ACCESS_TOKEN, or from the file named by
+SUPABASE_ACCESS_TOKEN_FILE; never from a flag. --sandbox needs no token: it
+calls an in-process simulation of the Management API.
+`
+
+// usageError is a mistake in how the command was called (exit status 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// run is the whole program; main only supplies the process's environment.
+// stdin is taken for the MCP stdio transport.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	_ = stdin
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usageText)
+		return usagef("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "actions":
+		return runActions(rest, stdout)
+	case "call":
+		return runCall(ctx, rest, getenv, stdout, stderr)
+	case "sandbox":
+		return runSandbox(ctx, rest, getenv, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "supaops-mcp", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usageText)
+		return nil
+	default:
+		return usagef("unknown command %q (commands: actions, call, sandbox, version)", cmd)
+	}
+}
+
+// splitArgs separates flags from positional arguments so flags may come after
+// them (`call project_get ref=... --sandbox`). valueFlags names the flags that
+// take a value.
+func splitArgs(args []string, valueFlags map[string]bool) (flags, positional []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			positional = append(positional, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			positional = append(positional, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if valueFlags[name] && !strings.Contains(name, "=") && i+1 < len(args) {
+			flags = append(flags, args[i+1])
+			i++
+		}
+	}
+	return flags, positional
+}
