@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
+
+// runCmd runs the program with args and a fixed environment.
+func runCmd(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	getenv := func(k string) string { return env[k] }
+	err = run(context.Background(), args, getenv, strings.NewReader(""), &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+func TestActionsTSVListsEveryEndpointOnce(t *testing.T) {
+	out, _, err := runCmd(t, nil, "actions", "--format", "tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(strings.NewReader(out))
+	r.Comma = '\t'
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(rows[0], " "); got != "method path name toolset risk" {
+		t.Fatalf("header %q", got)
+	}
+	listed := map[string]int{}
+	for _, row := range rows[1:] {
+		listed[row[0]+" "+row[1]]++
+	}
+
+	f, err := os.Open("../../api/endpoints.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	er := csv.NewReader(f)
+	er.Comma = '\t'
+	er.LazyQuotes = true
+	endpoints, err := er.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range endpoints[1:] {
+		if n := listed[e[0]+" "+e[1]]; n != 1 {
+			t.Errorf("%s %s listed %d times, want once", e[0], e[1], n)
+		}
+	}
+	if len(rows)-1 != len(endpoints)-1 || len(rows)-1 != 164 {
+		t.Errorf("%d actions listed, %d endpoints; want 164 each", len(rows)-1, len(endpoints)-1)
+	}
+}
+
+func TestActionsFilters(t *testing.T) {
+	out, _, err := runCmd(t, nil, "actions", "--format", "json", "--toolset", "branching", "--risk", "destructive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []actionJSON
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list) == 0 {
+		t.Fatal("no destructive branching actions")
+	}
+	for _, a := range list {
+		if a.Toolset != "branching" || a.Risk != "destructive" || len(a.InputSchema) == 0 {
+			t.Errorf("%+v does not match the filters or lacks its schema", a)
+		}
+	}
+}
+
+func TestCommandErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		env       map[string]string
+		args      []string
+		wantUsage bool
+		want      []string
+	}{
+		{"no command", nil, nil, true, []string{"no command"}},
+		{"unknown command", nil, []string{"serve-all"}, true, []string{"unknown command"}},
+		{"bad format", nil, []string{"actions", "--format", "xml"}, true, []string{"table, tsv, json"}},
+		{"unknown toolset", nil, []string{"actions", "--toolset", "nope"}, true, []string{"branching"}},
+		{"bad risk", nil, []string{"actions", "--risk", "scary"}, true, []string{"read, write, destructive"}},
+		{"call without action", nil, []string{"call"}, true, []string{"which action"}},
+		{"unknown action", nil, []string{"call", "pause_project", "--sandbox"}, false, []string{"project_pause"}},
+		{"bad argument", nil, []string{"call", "project_get", "ref=short", "--sandbox"}, false, []string{"ref", "20 characters"}},
+		{"unknown argument", nil, []string{"call", "project_get", "ref=abcdefghijklmnopqrst", "project=x", "--sandbox"}, false, []string{"valid arguments: ref"}},
+		{"missing token", map[string]string{}, []string{"call", "projects_list"}, false, []string{"SUPABASE_ACCESS_TOKEN", "supabase.com/dashboard/account/tokens", "--sandbox"}},
+		{"sandbox and api-url", nil, []string{"call", "projects_list", "--sandbox", "--api-url", "http://x"}, true, []string{"exclude"}},
+		{"write refused without a policy", nil, []string{"call", "project_pause", "ref=abcdefghijklmnopqrst", "--sandbox"}, false, []string{"no policy is configured"}},
+		{"bad log level", map[string]string{"SUPAOPS_LOG_LEVEL": "loud"}, []string{"call", "projects_list", "--sandbox"}, true, []string{"SUPAOPS_LOG_LEVEL"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := runCmd(t, tt.env, tt.args...)
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			var usage *usageError
+			if errors.As(err, &usage) != tt.wantUsage {
+				t.Errorf("usage error = %v, want %v (%v)", !tt.wantUsage, tt.wantUsage, err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestCallOnTheSandbox(t *testing.T) {
+	out, _, err := runCmd(t, nil, "call", "projects_list", "--sandbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var projects []map[string]any
+	if err := json.Unmarshal([]byte(out), &projects); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	if len(projects) == 0 || projects[0]["ref"] == nil {
+		t.Errorf("projects %v", projects)
+	}
+	ref := projects[0]["ref"].(string)
+
+	// Flags may come after the arguments, and secrets never reach the output.
+	out, _, err = runCmd(t, nil, "call", "postgrest_config_get", "ref="+ref, "--sandbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, `"jwt_secret": "[REDACTED]"`) {
+		t.Errorf("jwt_secret not redacted:\n%s", out)
+	}
+	out, _, err = runCmd(t, nil, "call", "database_query_read_only", "ref="+ref, "query=select 1", "--sandbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "sandbox") {
+		t.Errorf("sandbox query results must say they come from the sandbox:\n%s", out)
+	}
+}
+
+func TestSplitArgs(t *testing.T) {
+	flags, pos := splitArgs([]string{"project_get", "ref=x", "--sandbox", "--json", `{"a":1}`, "--", "--literal"}, map[string]bool{"json": true})
+	if strings.Join(flags, " ") != `--sandbox --json {"a":1}` || strings.Join(pos, " ") != "project_get ref=x --literal" {
+		t.Errorf("flags %q positional %q", flags, pos)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, _, err := runCmd(t, nil, "version")
+	if err != nil || !strings.HasPrefix(out, "supaops-mcp ") {
+		t.Errorf("%q %v", out, err)
+	}
+}
