@@ -61,7 +61,7 @@ func newLogger(getenv func(string) string, stderr io.Writer) (zerolog.Logger, er
 		}
 		level = l
 	}
-	var w io.Writer = stderr
+	w := stderr
 	if f, ok := stderr.(*os.File); ok && isTerminal(f) {
 		w = zerolog.ConsoleWriter{Out: stderr}
 	}

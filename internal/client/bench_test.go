@@ -70,7 +70,7 @@ func BenchmarkCallerDoParallel(b *testing.B) {
 
 func BenchmarkHTTPClientDo(b *testing.B) {
 	hc := &http.Client{Transport: &memTransport{handler: benchHandler()}}
-	req, _ := http.NewRequestWithContext(b.Context(), "GET", DefaultBaseURL+"/v1/projects/abcdefghijklmnopqrst", nil)
+	req, _ := http.NewRequestWithContext(b.Context(), http.MethodGet, DefaultBaseURL+"/v1/projects/abcdefghijklmnopqrst", nil)
 	req.Header.Set("Authorization", "Bearer "+testToken)
 	req.Header.Set("Accept", "application/json")
 	b.ReportAllocs()

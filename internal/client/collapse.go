@@ -134,11 +134,13 @@ func ownCopy(r singleflight.Result) (*Response, error) {
 		if !r.Shared {
 			return nil, r.Err
 		}
-		switch err := r.Err.(type) {
-		case *APIError:
-			return nil, err.clone()
-		case *RequestError:
-			return nil, err.clone()
+		var apiErr *APIError
+		if errors.As(r.Err, &apiErr) {
+			return nil, apiErr.clone()
+		}
+		var reqErr *RequestError
+		if errors.As(r.Err, &reqErr) {
+			return nil, reqErr.clone()
 		}
 		return nil, r.Err
 	}

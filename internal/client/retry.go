@@ -86,7 +86,8 @@ func (p RetryPolicy) backoff(failures int, h http.Header, now time.Time) time.Du
 			d = exp
 		}
 	}
-	d = d/2 + rand.N(d/2+1)
+	d = d/2 + rand.N(d/2+1) //nolint:gosec // jitter only spreads retries; it needs no unpredictability
+
 	if ra, ok := retryAfter(h, now); ok && ra > d {
 		d = min(ra, p.MaxDelay)
 	}

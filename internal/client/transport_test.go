@@ -78,7 +78,7 @@ func TestDefaultUserAgentAndBaseURL(t *testing.T) {
 func TestRefusesOtherHosts(t *testing.T) {
 	c, mt := newTestCaller(t, &server{}, nil)
 	for _, url := range []string{"https://evil.example/v1/projects", "http://api.supabase.com/v1/projects"} {
-		req, _ := http.NewRequestWithContext(t.Context(), "GET", url, nil)
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
 		_, err := c.Do(req)
 		if err == nil || !strings.Contains(err.Error(), "refusing") || strings.Contains(err.Error(), testToken) {
 			t.Errorf("%s: err = %v, want a refusal without the token", url, err)

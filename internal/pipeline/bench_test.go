@@ -51,7 +51,7 @@ func BenchmarkPipelineVsDirect(b *testing.B) {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		var v any
-		if err := json.Unmarshal(body, &v); err != nil || resp.StatusCode != 200 {
+		if err := json.Unmarshal(body, &v); err != nil || resp.StatusCode != http.StatusOK {
 			b.Fatalf("direct: %d %v", resp.StatusCode, err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"reflect"
 	"strings"
 	"sync"
@@ -108,7 +109,7 @@ func knownArgs(a *tools.Action, seed sandbox.SeedInfo) map[string]any {
 		known["run_id"] = seed.ActionRunIDs[0]
 	case strings.HasSuffix(a.Path, "/branches/{name}"):
 		known["name"] = seed.PreviewBranchName
-	case strings.HasSuffix(a.Path, "/restore-point") && a.Method == "GET":
+	case strings.HasSuffix(a.Path, "/restore-point") && a.Method == http.MethodGet:
 		known["name"] = seed.RestorePointNames[0]
 	}
 	switch a.Name {

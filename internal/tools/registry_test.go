@@ -3,6 +3,8 @@ package tools
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"net/http"
 	"os"
 	"regexp"
 	"strings"
@@ -103,10 +105,10 @@ func TestActionsAreWellFormed(t *testing.T) {
 			if row := rows[a.Method+" "+a.Path]; row.risk != string(a.Risk) && !strings.HasPrefix(a.Note, "tsv: "+row.risk) {
 				t.Errorf("risk %s differs from endpoints.tsv (%s) without a note starting %q", a.Risk, row.risk, "tsv: "+row.risk)
 			}
-			if a.Method == "GET" && a.Risk != action.Read && a.Name != "oauth_authorize_project_claim" {
+			if a.Method == http.MethodGet && a.Risk != action.Read && a.Name != "oauth_authorize_project_claim" {
 				t.Errorf("GET classed %s", a.Risk)
 			}
-			if a.Method == "DELETE" && a.Risk == action.Read {
+			if a.Method == http.MethodDelete && a.Risk == action.Read {
 				t.Errorf("DELETE classed read")
 			}
 			if a.Poll != nil {
@@ -172,8 +174,8 @@ func TestLookupSuggestsClosestNames(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := reg.Lookup(tt.name)
-			unknown, ok := err.(*UnknownActionError)
-			if !ok {
+			var unknown *UnknownActionError
+			if !errors.As(err, &unknown) {
 				t.Fatalf("want *UnknownActionError, got %v", err)
 			}
 			if !contains(unknown.Suggestions, tt.want) {

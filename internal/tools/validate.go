@@ -139,8 +139,7 @@ func (a *Action) describe(ve *jsonschema.ValidationError) []FieldProblem {
 			}
 			return
 		}
-		switch k := e.ErrorKind.(type) {
-		case *kind.Required:
+		if k, ok := e.ErrorKind.(*kind.Required); ok {
 			for _, missing := range k.Missing {
 				field := strings.Join(append(append([]string{}, e.InstanceLocation...), missing), ".")
 				out = appendProblem(out, seen, field, "required"+a.hint(field))

@@ -38,7 +38,7 @@ func run(args []string) error {
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
-	doc, err := client.GetSwagger()
+	doc, err := client.GetSpec()
 	if err != nil {
 		return fmt.Errorf("loading the embedded spec: %w", err)
 	}
