@@ -1,0 +1,92 @@
+// Package audit keeps the record of every call supaops makes, in the store,
+// as a hash chain: each entry carries the hash of the one before, and the
+// chain's head is kept beside it, so Verify finds an entry that was edited,
+// removed, or cut off the end. Anyone able to rewrite the whole file can
+// rewrite the whole chain too; Report.Head gives the head hash to keep
+// elsewhere when that matters.
+package audit
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/supaops/supaops/internal/pipeline"
+	"github.com/supaops/supaops/internal/store"
+)
+
+// Entry is one recorded call.
+type Entry struct {
+	Seq uint64 `json:"seq"`
+	// Time is when the entry was appended. It never goes back from one entry
+	// to the next, even if the clock does.
+	Time time.Time `json:"time"`
+	// Prev is the hash of the entry before (or of the anchor after pruning),
+	// hex; all zeros for the first entry ever.
+	Prev   string          `json:"prev"`
+	Record pipeline.Record `json:"record"`
+	// Hash is SHA-256(Prev's bytes || the entry's canonical JSON), hex.
+	Hash string `json:"-"`
+}
+
+// Log is the audit log of one store. It implements pipeline.Recorder and is
+// safe for concurrent use, also by several processes sharing the store.
+type Log struct {
+	store *store.Store
+	now   func() time.Time
+	chunk int // entries per transaction when walking; see defaultChunk
+}
+
+var _ pipeline.Recorder = (*Log)(nil)
+
+// New returns the audit log kept in st. now is time.Now outside tests.
+func New(st *store.Store, now func() time.Time) *Log {
+	if now == nil {
+		now = time.Now
+	}
+	return &Log{store: st, now: now, chunk: defaultChunk}
+}
+
+// Record appends rec; it implements pipeline.Recorder.
+func (l *Log) Record(ctx context.Context, rec pipeline.Record) error {
+	_, err := l.Append(ctx, rec)
+	return err
+}
+
+// Append adds rec to the end of the chain, scrubbing secrets from it first,
+// and moves the head in the same transaction.
+func (l *Log) Append(ctx context.Context, rec pipeline.Record) (Entry, error) {
+	rec = scrub(rec)
+	var entry Entry
+	err := l.store.Update(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket([]byte(store.BucketAudit))
+		meta := tx.Bucket([]byte(store.BucketMeta))
+		head, err := readHead(meta)
+		if err != nil {
+			return err
+		}
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		entry = Entry{Seq: seq, Time: l.now().UTC(), Prev: head.Hash, Record: rec}
+		if entry.Time.Before(head.Time) {
+			entry.Time = head.Time
+		}
+		value, hash, err := seal(entry)
+		if err != nil {
+			return err
+		}
+		entry.Hash = hash
+		if err := b.Put(seqKey(seq), value); err != nil {
+			return err
+		}
+		return writeHead(meta, mark{Seq: seq, Hash: hash, Time: entry.Time})
+	})
+	if err != nil {
+		return Entry{}, fmt.Errorf("appending to the audit log (%s): %w", rec.Action, err)
+	}
+	return entry, nil
+}
