@@ -25,6 +25,9 @@ type Request struct {
 	Args   map[string]any
 	// Principal says who asks, e.g. "mcp:local", "slack:user:U123", "job:nightly-backup".
 	Principal string
+	// Identities are further principals the caller speaks as: a Slack user's
+	// user groups and the channel the command came from.
+	Identities []string
 	// Surface is where the request came in: "mcp", "slack", "job", "cli".
 	Surface string
 	// Confirmation carries the token a caller got from an earlier confirm or
@@ -34,10 +37,11 @@ type Request struct {
 
 // Call is what the authoriser decides on: the request after validation.
 type Call struct {
-	Action    *tools.Action
-	Args      map[string]any // validated and normalized; not redacted (conditions may read them)
-	Principal string
-	Surface   string
+	Action     *tools.Action
+	Args       map[string]any // validated and normalized; not redacted (conditions may read them)
+	Principal  string
+	Identities []string
+	Surface    string
 	// Project is the project ref the call targets, when it names one.
 	Project string
 	// Organization is the organization slug the call targets, when it names one.
@@ -172,7 +176,7 @@ func (p *Pipeline) call(ctx context.Context, req Request, rec *Record) (*Result,
 	}
 	rec.Args, _ = redactor.Value(args).(map[string]any)
 	call := Call{
-		Action: a, Args: args, Principal: req.Principal, Surface: req.Surface,
+		Action: a, Args: args, Principal: req.Principal, Identities: req.Identities, Surface: req.Surface,
 		Project: stringArg(args, "ref"), Organization: stringArg(args, "slug"),
 		Branch: stringArg(args, "branch_id_or_ref"), Confirmation: req.Confirmation,
 	}

@@ -31,7 +31,7 @@ func pollRequest(a *tools.Action, args map[string]any, data any, orig Request) *
 		}
 		pollArgs[name] = v
 	}
-	return &Request{Action: a.Poll.Action, Args: pollArgs, Principal: orig.Principal, Surface: orig.Surface}
+	return &Request{Action: a.Poll.Action, Args: pollArgs, Principal: orig.Principal, Identities: orig.Identities, Surface: orig.Surface}
 }
 
 // lookup reads a dotted path from a JSON value.
