@@ -1,27 +1,39 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/supaops/supaops/internal/pipeline"
-	"github.com/supaops/supaops/internal/tools"
 )
 
-func runCall(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// cliPrincipal is who the operator's shell speaks as.
+const cliPrincipal = "cli:local"
+
+func runCall(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("call", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	jsonArgs := fs.String("json", "", "arguments as a JSON object (key=value pairs win over it)")
 	useSandbox := fs.Bool("sandbox", false, "call the in-process sandbox instead of the real API (no token needed)")
 	apiURL := fs.String("api-url", "", "Management API base URL (default https://api.supabase.com, or SUPABASE_API_URL)")
 	wait := fs.Bool("wait", false, "for a long-running operation, wait until it finishes")
+	confirm := fs.String("confirm", "", "the confirmation or approval token a previous attempt handed out")
+	policyFile := fs.String("policy", "", "policy file (default: SUPAOPS_POLICY, else the shipped default)")
+	storeFile := fs.String("store", "", "store file for the audit log and approvals (default: SUPAOPS_STORE, else ~/.local/state/supaops/supaops.db)")
 	waitInterval := fs.Duration("wait-interval", 5*time.Second, "how often --wait polls")
 	timeout := fs.Duration("timeout", 0, "give up after this long (0: no limit)")
-	flags, positional := splitArgs(args, map[string]bool{"json": true, "api-url": true, "wait-interval": true, "timeout": true})
+	flags, positional := splitArgs(args, map[string]bool{
+		"json": true, "api-url": true, "wait-interval": true, "timeout": true,
+		"confirm": true, "policy": true, "store": true,
+	})
 	if err := fs.Parse(flags); err != nil {
 		return usagef("call: %v", err)
 	}
@@ -32,11 +44,11 @@ func runCall(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	reg, err := tools.Load()
+	app, err := openApp(ctx, appOptions{policyFile: *policyFile, storeFile: *storeFile}, getenv, log)
 	if err != nil {
 		return err
 	}
-	a, err := reg.Lookup(positional[0])
+	a, err := app.registry.Lookup(positional[0])
 	if err != nil {
 		return err
 	}
@@ -48,7 +60,7 @@ func runCall(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	p, err := pipeline.New(pipeline.Config{Registry: reg, API: api, Logger: log})
+	p, err := pipeline.New(pipeline.Config{Registry: app.registry, API: api, Authorizer: app.authz, Recorder: app.audit, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -57,9 +69,13 @@ func runCall(ctx context.Context, args []string, getenv func(string) string, std
 		ctx, cancel = context.WithTimeout(ctx, *timeout)
 		defer cancel()
 	}
-	res, err := p.Call(ctx, pipeline.Request{Action: a.Name, Args: callArgs, Principal: "cli:local", Surface: "cli"})
+	req := pipeline.Request{Action: a.Name, Args: callArgs, Principal: cliPrincipal, Surface: "cli", Confirmation: *confirm}
+	res, err := p.Call(ctx, req)
 	if err != nil {
-		return err
+		res, err = askConsent(ctx, p, req, err, stdin, stderr)
+		if err != nil {
+			return err
+		}
 	}
 	if *wait {
 		if res.Poll == nil || a.Poll == nil || a.Poll.Field == "" {
@@ -93,4 +109,32 @@ func printResult(w io.Writer, res *pipeline.Result) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
 	}
+}
+
+// askConsent handles a call the policy wants consented to. At a terminal it
+// asks for a confirmation and, on yes, calls again with the token; otherwise
+// (or for approvals) it explains how to go on.
+func askConsent(ctx context.Context, p *pipeline.Pipeline, req pipeline.Request, callErr error, stdin io.Reader, stderr io.Writer) (*pipeline.Result, error) {
+	var notAllowed *pipeline.NotAllowedError
+	if !errors.As(callErr, &notAllowed) || notAllowed.Decision.Token == "" {
+		return nil, callErr
+	}
+	d := notAllowed.Decision
+	switch d.Effect {
+	case pipeline.Approve:
+		return nil, fmt.Errorf("%w\nonce approved, run the same command again with --confirm %s", callErr, d.Token)
+	case pipeline.Confirm:
+		f, ok := stdin.(*os.File)
+		if !ok || !isTerminal(f) {
+			return nil, fmt.Errorf("%w\nto go ahead, run the same command again with --confirm %s", callErr, d.Token)
+		}
+		fmt.Fprintf(stderr, "%s\nGo ahead? Type yes to confirm: ", callErr)
+		answer, _ := bufio.NewReader(stdin).ReadString('\n')
+		if strings.TrimSpace(strings.ToLower(answer)) != "yes" {
+			return nil, errors.New("not confirmed; nothing was done")
+		}
+		req.Confirmation = d.Token
+		return p.Call(ctx, req)
+	}
+	return nil, callErr
 }

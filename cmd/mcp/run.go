@@ -12,8 +12,19 @@ const usageText = `supaops-mcp operates Supabase projects through the Management
 Usage:
   supaops-mcp actions [--format table|tsv|json] [--toolset NAME] [--risk read|write|destructive]
   supaops-mcp call ACTION [key=value ...] [--json '{...}'] [--sandbox] [--api-url URL] [--wait]
+                         [--confirm TOKEN] [--policy FILE] [--store FILE]
+  supaops-mcp policy explain --principal P --action A [--project REF] [key=value ...]
+  supaops-mcp policy check FILE...
+  supaops-mcp approvals [list [--status S] | approve ID --as P | deny ID --as P [--reason R]]
+  supaops-mcp audit [list] [--since 1h] [--principal P] [--action A] [--project REF] [--format table|json]
+  supaops-mcp audit verify | audit prune [--max-age 90d] [--max-count N]
   supaops-mcp sandbox [--addr 127.0.0.1:54321]
   supaops-mcp version
+
+Every call is checked against the policy (--policy, SUPAOPS_POLICY, or the
+shipped default: reads allowed, writes confirmed, destructive actions denied)
+and recorded in the audit log in the store (--store, SUPAOPS_STORE, or
+~/.local/state/supaops/supaops.db).
 
 The access token comes from SUPABASE_ACCESS_TOKEN, or from the file named by
 SUPABASE_ACCESS_TOKEN_FILE; never from a flag. --sandbox needs no token: it
@@ -32,7 +43,6 @@ func usagef(format string, args ...any) error {
 // run is the whole program; main only supplies the process's environment.
 // stdin is taken for the MCP stdio transport.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	_ = stdin
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usageText)
 		return usagef("no command given")
@@ -42,9 +52,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "actions":
 		return runActions(rest, stdout)
 	case "call":
-		return runCall(ctx, rest, getenv, stdout, stderr)
+		return runCall(ctx, rest, getenv, stdin, stdout, stderr)
 	case "sandbox":
 		return runSandbox(ctx, rest, getenv, stdout, stderr)
+	case "policy":
+		return runPolicy(ctx, rest, getenv, stdout, stderr)
+	case "approvals":
+		return runApprovals(ctx, rest, getenv, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "supaops-mcp", version)
 		return nil
@@ -52,7 +68,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprint(stdout, usageText)
 		return nil
 	default:
-		return usagef("unknown command %q (commands: actions, call, sandbox, version)", cmd)
+		return usagef("unknown command %q (commands: actions, call, policy, approvals, audit, sandbox, version)", cmd)
 	}
 }
 

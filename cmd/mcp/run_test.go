@@ -7,15 +7,23 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
-// runCmd runs the program with args and a fixed environment.
+// runCmd runs the program with args and a fixed environment. Unless env names
+// one, each test gets its own store.
 func runCmd(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	getenv := func(k string) string { return env[k] }
+	getenv := func(k string) string {
+		if k == "SUPAOPS_STORE" && env[k] == "" {
+			return testStore(t)
+		}
+		return env[k]
+	}
 	err = run(context.Background(), args, getenv, strings.NewReader(""), &out, &errOut)
 	return out.String(), errOut.String(), err
 }
@@ -99,7 +107,9 @@ func TestCommandErrors(t *testing.T) {
 		{"unknown argument", nil, []string{"call", "project_get", "ref=abcdefghijklmnopqrst", "project=x", "--sandbox"}, false, []string{"valid arguments: ref"}},
 		{"missing token", map[string]string{}, []string{"call", "projects_list"}, false, []string{"SUPABASE_ACCESS_TOKEN", "supabase.com/dashboard/account/tokens", "--sandbox"}},
 		{"sandbox and api-url", nil, []string{"call", "projects_list", "--sandbox", "--api-url", "http://x"}, true, []string{"exclude"}},
-		{"write refused without a policy", nil, []string{"call", "project_pause", "ref=abcdefghijklmnopqrst", "--sandbox"}, false, []string{"no policy is configured"}},
+		{"write needs confirmation by default", nil, []string{"call", "project_update", "ref=abcdefghijklmnopqrst", "name=x", "--sandbox"}, false, []string{"needs confirmation", "--confirm"}},
+		{"destructive denied by default", nil, []string{"call", "project_delete", "ref=abcdefghijklmnopqrst", "--sandbox"}, false, []string{"denied", "default:destructive"}},
+		{"bad policy file", map[string]string{"SUPAOPS_POLICY": "/nonexistent/policy.yaml"}, []string{"call", "projects_list", "--sandbox"}, false, []string{"policy.yaml"}},
 		{"bad log level", map[string]string{"SUPAOPS_LOG_LEVEL": "loud"}, []string{"call", "projects_list", "--sandbox"}, true, []string{"SUPAOPS_LOG_LEVEL"}},
 	}
 	for _, tt := range tests {
@@ -151,6 +161,19 @@ func TestCallOnTheSandbox(t *testing.T) {
 		t.Errorf("sandbox query results must say they come from the sandbox:\n%s", out)
 	}
 }
+
+// testStore is a store file of the test's own.
+func testStore(t *testing.T) string {
+	t.Helper()
+	if v, ok := stores.Load(t.Name()); ok {
+		return v.(string)
+	}
+	path := filepath.Join(t.TempDir(), "supaops.db")
+	stores.Store(t.Name(), path)
+	return path
+}
+
+var stores sync.Map
 
 func TestSplitArgs(t *testing.T) {
 	flags, pos := splitArgs([]string{"project_get", "ref=x", "--sandbox", "--json", `{"a":1}`, "--", "--literal"}, map[string]bool{"json": true})

@@ -26,6 +26,8 @@ type Decision struct {
 	Reason string `json:"reason,omitempty"`
 	// Approvals is how many approvers an approve decision needs.
 	Approvals int `json:"approvals,omitempty"`
+	// Approvers are the principal patterns allowed to approve.
+	Approvers []string `json:"approvers,omitempty"`
 	// Token is handed to the caller for confirm (a confirmation token) or
 	// approve (the pending approval's id).
 	Token string `json:"token,omitempty"`

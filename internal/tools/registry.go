@@ -140,3 +140,12 @@ func (r *Registry) Lookup(name string) (*Action, error) {
 	}
 	return nil, &UnknownActionError{Name: name, Suggestions: closest(name, names, 3)}
 }
+
+// Find returns the descriptor of the action called name.
+func (r *Registry) Find(name string) (*action.Action, bool) {
+	a, ok := r.byName[name]
+	if !ok {
+		return nil, false
+	}
+	return &a.Action, true
+}

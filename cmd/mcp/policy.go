@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/supaops/supaops/internal/policy"
+	"github.com/supaops/supaops/internal/tools"
+)
+
+// runPolicy: `policy explain` shows a decision and the rule behind it;
+// `policy check` validates policy files.
+func runPolicy(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usagef("policy: explain or check?")
+	}
+	switch args[0] {
+	case "explain":
+		return runPolicyExplain(ctx, args[1:], getenv, stdout, stderr)
+	case "check":
+		return runPolicyCheck(args[1:], stdout)
+	default:
+		return usagef("policy: unknown subcommand %q (explain, check)", args[0])
+	}
+}
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+func runPolicyExplain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("policy explain", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	principal := fs.String("principal", "", "who calls, e.g. slack:user:U123, mcp:token:ci, job:nightly-backup")
+	actionName := fs.String("action", "", "the action, e.g. project_pause")
+	project := fs.String("project", "", "project ref")
+	org := fs.String("org", "", "the project's organization slug")
+	surface := fs.String("surface", "", "mcp, slack, job or cli (default: from the principal)")
+	format := fs.String("format", "text", "text or json")
+	policyFile := fs.String("policy", "", "policy file (default: SUPAOPS_POLICY, else the shipped default)")
+	var identities stringList
+	fs.Var(&identities, "identity", "a further identity of the caller (repeatable), e.g. slack:usergroup:S1")
+	flags, positional := splitArgs(args, map[string]bool{
+		"principal": true, "action": true, "project": true, "org": true, "surface": true,
+		"format": true, "policy": true, "identity": true,
+	})
+	if err := fs.Parse(flags); err != nil {
+		return usagef("policy explain: %v", err)
+	}
+	if *principal == "" || *actionName == "" {
+		return usagef("policy explain: --principal and --action are required")
+	}
+	if *format != "text" && *format != "json" {
+		return usagef("policy explain: unknown format %q (text, json)", *format)
+	}
+	log, err := newLogger(getenv, stderr)
+	if err != nil {
+		return err
+	}
+	app, err := openApp(ctx, appOptions{policyFile: *policyFile, noStore: true}, getenv, log)
+	if err != nil {
+		return err
+	}
+	a, err := app.registry.Lookup(*actionName)
+	if err != nil {
+		return err
+	}
+	callArgs, err := a.ParseArgs(positional, "")
+	if err != nil {
+		return err
+	}
+	callArgs, err = tools.Normalize(callArgs)
+	if err != nil {
+		return err
+	}
+	if *project == "" {
+		*project, _ = callArgs["ref"].(string)
+	}
+	if *surface == "" {
+		*surface, _, _ = strings.Cut(*principal, ":")
+	}
+	ex := app.policy.Explain(ctx, policy.Input{
+		Principal: *principal, Identities: identities, Surface: *surface, Action: &a.Action,
+		Args: callArgs, Project: *project, Organization: *org,
+	})
+	if *format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(ex)
+	}
+	_, err = fmt.Fprintln(stdout, ex.String())
+	return err
+}
+
+func runPolicyCheck(args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return usagef("policy check: which file?")
+	}
+	reg, err := tools.Load()
+	if err != nil {
+		return err
+	}
+	opts := policy.LoadOptions{Actions: descriptors(reg)}
+	failed := 0
+	for _, file := range args {
+		if _, err := policy.LoadFile(file, opts); err != nil {
+			failed++
+			fmt.Fprintln(stdout, err)
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok\n", file)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d policy files refused", failed, len(args))
+	}
+	return nil
+}

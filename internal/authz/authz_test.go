@@ -1,0 +1,213 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/supaops/supaops/internal/consent"
+	"github.com/supaops/supaops/internal/pipeline"
+	"github.com/supaops/supaops/internal/policy"
+	"github.com/supaops/supaops/internal/store"
+	"github.com/supaops/supaops/internal/tools"
+)
+
+const testPolicy = `version: 1
+defaults: {read: allow, write: confirm, destructive: deny}
+rules:
+  - name: leads-approve-pause
+    effect: approve
+    actions: [project_pause]
+    approvers: ["slack:user:ULEAD"]
+  - name: acme-is-read-only
+    effect: deny
+    actions: ["risk:write"]
+    projects: ["org:acme"]
+`
+
+type fixture struct {
+	reg     *tools.Registry
+	authz   *Authorizer
+	consent *consent.Manager
+	policy  *policy.Policy
+}
+
+type orgs map[string]string
+
+func (o orgs) Organization(_ context.Context, ref string) (string, error) {
+	if org, ok := o[ref]; ok {
+		return org, nil
+	}
+	return "", errors.New("unknown project")
+}
+
+func newFixture(t *testing.T, src string) *fixture {
+	t.Helper()
+	reg, err := tools.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{reg: reg}
+	f.policy = mustPolicy(t, reg, src)
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.consent = consent.New(st, nil)
+	f.authz, err = New(Config{
+		Policy: func() *policy.Policy { return f.policy }, Consent: f.consent, Actions: reg.Find,
+		Orgs: orgs{"acmeacmeacmeacmeacme": "acme"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func mustPolicy(t *testing.T, reg *tools.Registry, src string) *policy.Policy {
+	t.Helper()
+	actions := reg.Actions()
+	opts := policy.LoadOptions{}
+	for _, a := range actions {
+		opts.Actions = append(opts.Actions, &a.Action)
+	}
+	p, err := policy.Parse("test.yaml", []byte(src), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (f *fixture) call(t *testing.T, principal, name string, args map[string]any, token string) pipeline.Call {
+	t.Helper()
+	a, err := f.reg.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	norm, err := tools.Normalize(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, _ := norm["ref"].(string)
+	return pipeline.Call{Action: a, Args: norm, Principal: principal, Surface: "mcp", Project: ref, Confirmation: token}
+}
+
+const ref = "abcdefghijklmnopqrst"
+
+func TestAllowDenyAndOrganizations(t *testing.T) {
+	f := newFixture(t, testPolicy)
+	ctx := context.Background()
+	tests := []struct {
+		name       string
+		action     string
+		args       map[string]any
+		wantEffect pipeline.Effect
+		wantRule   string
+	}{
+		{"read", "project_get", map[string]any{"ref": ref}, pipeline.Allow, "default:read"},
+		{"destructive", "project_delete", map[string]any{"ref": ref}, pipeline.Deny, "default:destructive"},
+		{"org resolved from the project", "project_update", map[string]any{"ref": "acmeacmeacmeacmeacme", "name": "x"}, pipeline.Deny, "acme-is-read-only"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := f.authz.Authorize(ctx, f.call(t, "mcp:local", tt.action, tt.args, ""))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Effect != tt.wantEffect || d.Rule != tt.wantRule {
+				t.Errorf("got %s by %s, want %s by %s", d.Effect, d.Rule, tt.wantEffect, tt.wantRule)
+			}
+		})
+	}
+}
+
+func TestConfirmation(t *testing.T) {
+	f := newFixture(t, testPolicy)
+	ctx := context.Background()
+	args := map[string]any{"ref": ref, "name": "renamed"}
+	d, err := f.authz.Authorize(ctx, f.call(t, "mcp:local", "project_update", args, ""))
+	if err != nil || d.Effect != pipeline.Confirm || d.Token == "" {
+		t.Fatalf("want confirm with a token, got %+v %v", d, err)
+	}
+	token := d.Token
+	refusals := []struct {
+		name      string
+		principal string
+		args      map[string]any
+		want      string
+	}{
+		{"other arguments", "mcp:local", map[string]any{"ref": ref, "name": "other"}, "arguments differ"},
+		{"other principal", "mcp:token:ci", args, "another principal"},
+		{"forged", "mcp:local", args, "forged"},
+	}
+	for _, tt := range refusals {
+		t.Run(tt.name, func(t *testing.T) {
+			tok := token
+			if tt.name == "forged" {
+				tok = token[:len(token)-2] + "xx"
+			}
+			d, err := f.authz.Authorize(ctx, f.call(t, tt.principal, "project_update", tt.args, tok))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Effect != pipeline.Confirm || !strings.Contains(d.Reason, tt.want) || d.Token == "" || d.Token == tok {
+				t.Errorf("want a refusal naming %q and a fresh token, got %+v", tt.want, d)
+			}
+		})
+	}
+	d, err = f.authz.Authorize(ctx, f.call(t, "mcp:local", "project_update", args, token))
+	if err != nil || d.Effect != pipeline.Allow || !strings.Contains(d.Reason, "confirmed") {
+		t.Fatalf("a valid token allows the call: %+v %v", d, err)
+	}
+	d, _ = f.authz.Authorize(ctx, f.call(t, "mcp:local", "project_update", args, token))
+	if d.Effect != pipeline.Confirm || !strings.Contains(d.Reason, "already used") {
+		t.Errorf("a replay must be refused: %+v", d)
+	}
+}
+
+func TestApproval(t *testing.T) {
+	f := newFixture(t, testPolicy)
+	ctx := context.Background()
+	args := map[string]any{"ref": ref}
+	d, err := f.authz.Authorize(ctx, f.call(t, "slack:user:UDEV", "project_pause", args, ""))
+	if err != nil || d.Effect != pipeline.Approve || d.Token == "" {
+		t.Fatalf("want an approval request, got %+v %v", d, err)
+	}
+	token := d.Token
+	list, err := f.consent.List(ctx, consent.Filter{Status: consent.Pending})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("pending approvals %v %v", list, err)
+	}
+	id := list[0].ID
+
+	d, _ = f.authz.Authorize(ctx, f.call(t, "slack:user:UDEV", "project_pause", args, token))
+	if d.Effect != pipeline.Approve || !strings.Contains(d.Reason, "still waiting") {
+		t.Errorf("a pending approval holds the call: %+v", d)
+	}
+	if _, err := f.authz.Approve(ctx, id, "slack:user:UOTHER", nil); !errors.Is(err, consent.ErrNotApprover) {
+		t.Errorf("a non-approver: %v", err)
+	}
+	if _, err := f.authz.Approve(ctx, id, "slack:user:ULEAD", nil); err != nil {
+		t.Fatal(err)
+	}
+	d, err = f.authz.Authorize(ctx, f.call(t, "slack:user:UDEV", "project_pause", args, token))
+	if err != nil || d.Effect != pipeline.Allow || !strings.Contains(d.Reason, "slack:user:ULEAD") {
+		t.Fatalf("an approved call goes ahead once, naming its approver: %+v %v", d, err)
+	}
+}
+
+func TestApprovalRechecksThePolicy(t *testing.T) {
+	f := newFixture(t, testPolicy)
+	ctx := context.Background()
+	if _, err := f.authz.Authorize(ctx, f.call(t, "slack:user:UDEV", "project_pause", map[string]any{"ref": ref}, "")); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := f.consent.List(ctx, consent.Filter{Status: consent.Pending})
+	// The operators tighten the policy before anyone approves.
+	f.policy = mustPolicy(t, f.reg, "version: 1\ndefaults: {read: allow, write: confirm, destructive: deny}\n")
+	if _, err := f.authz.Approve(ctx, list[0].ID, "slack:user:ULEAD", nil); !errors.Is(err, ErrPolicyChanged) {
+		t.Errorf("want ErrPolicyChanged, got %v", err)
+	}
+}

@@ -1,0 +1,163 @@
+package policy
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/supaops/supaops/internal/action"
+)
+
+// catalogue is what action selectors are checked against at load.
+type catalogue struct {
+	actions  []*action.Action
+	names    map[string]bool
+	toolsets map[string]bool
+}
+
+func newCatalogue(actions []*action.Action) *catalogue {
+	c := &catalogue{names: map[string]bool{}, toolsets: map[string]bool{}}
+	for _, a := range actions {
+		if a == nil {
+			continue
+		}
+		c.actions = append(c.actions, a)
+		c.names[a.Name] = true
+		c.toolsets[a.Toolset] = true
+	}
+	return c
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+type selectorKind uint8
+
+const (
+	byName selectorKind = iota
+	byToolset
+	byRisk
+)
+
+// actionSelector is one compiled entry of an actions list.
+type actionSelector struct {
+	kind    selectorKind
+	name    glob
+	toolset string
+	risk    action.Risk
+	src     string
+}
+
+func compileAction(sel string, cat *catalogue) (actionSelector, error) {
+	switch {
+	case sel == "":
+		return actionSelector{}, fmt.Errorf("empty action selector: want an action name or glob, toolset:<name> or risk:<class>")
+	case strings.HasPrefix(sel, "risk:"):
+		r, err := action.ParseRisk(strings.TrimPrefix(sel, "risk:"))
+		if err != nil {
+			return actionSelector{}, fmt.Errorf("%s: %w", sel, err)
+		}
+		return actionSelector{kind: byRisk, risk: r, src: sel}, nil
+	case strings.HasPrefix(sel, "toolset:"):
+		ts := strings.TrimPrefix(sel, "toolset:")
+		if !cat.toolsets[ts] {
+			return actionSelector{}, fmt.Errorf("unknown toolset %q: want one of %s", ts, strings.Join(sortedKeys(cat.toolsets), ", "))
+		}
+		return actionSelector{kind: byToolset, toolset: ts, src: sel}, nil
+	}
+	g, err := compileGlob(sel)
+	if err != nil {
+		return actionSelector{}, fmt.Errorf("action %q is not a valid glob: %w", sel, err)
+	}
+	s := actionSelector{kind: byName, name: g, src: sel}
+	if g.isLiteral() {
+		if !cat.names[sel] {
+			return actionSelector{}, fmt.Errorf("unknown action %q%s", sel, suggest(sel, sortedKeys(cat.names)))
+		}
+		return s, nil
+	}
+	// A glob that matches nothing is as likely a typo as a literal that names
+	// nothing, and a deny rule with a typo protects nothing.
+	for _, a := range cat.actions {
+		if s.match(a) {
+			return s, nil
+		}
+	}
+	return actionSelector{}, fmt.Errorf("action glob %q matches no action", sel)
+}
+
+func (s *actionSelector) match(a *action.Action) bool {
+	switch s.kind {
+	case byRisk:
+		return a.Risk == s.risk
+	case byToolset:
+		return a.Toolset == s.toolset
+	default:
+		return s.name.match(a.Name)
+	}
+}
+
+// actionSet is a compiled actions list; it matches when any selector does.
+type actionSet []actionSelector
+
+func (s actionSet) match(a *action.Action) bool {
+	_, ok := s.matchedBy(a)
+	return ok
+}
+
+func (s actionSet) matchedBy(a *action.Action) (string, bool) {
+	for i := range s {
+		if s[i].match(a) {
+			return s[i].src, true
+		}
+	}
+	return "", false
+}
+
+// suggest names the closest candidate, if one is near enough to be a typo.
+func suggest(name string, candidates []string) string {
+	best, bestDist := "", len(name)/3+2
+	for _, c := range candidates {
+		if d := editDistance(name, c); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %s?)", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func (s actionSet) String() string {
+	srcs := make([]string, len(s))
+	for i := range s {
+		srcs[i] = s[i].src
+	}
+	return "[" + strings.Join(srcs, ", ") + "]"
+}

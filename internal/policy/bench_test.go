@@ -1,0 +1,77 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// benchPolicy has 100 rules. The call benchmarked passes over 90 rules on
+// their selectors, evaluates 9 false conditions, and is decided by the 100th
+// rule (an allow with a condition), so every rule is looked at.
+func benchPolicy(b *testing.B) *Policy {
+	var s strings.Builder
+	s.WriteString(header + "rules:\n")
+	for i := range 30 {
+		fmt.Fprintf(&s, "\t- name: deny-%d\n\t\teffect: deny\n\t\tprincipals: [\"slack:user:UX%d\", \"job:j%d*\"]\n", i, i, i)
+	}
+	for i := range 20 {
+		fmt.Fprintf(&s, "\t- name: approve-%d\n\t\teffect: approve\n\t\tactions: [project_delete, \"toolset:database\"]\n\t\tapprovers: [\"slack:usergroup:S%d\"]\n", i, i)
+	}
+	for i := range 9 {
+		fmt.Fprintf(&s, "\t- name: confirm-cel-%d\n\t\teffect: confirm\n\t\tactions: [\"risk:write\"]\n\t\twhen: 'has(args.query) && args.query.startsWith(\"x%d\")'\n", i, i)
+	}
+	for i := range 20 {
+		fmt.Fprintf(&s, "\t- name: confirm-%d\n\t\teffect: confirm\n\t\tprojects: [\"org:other-%d\", \"zz%d*\"]\n", i, i, i)
+	}
+	for i := range 20 {
+		fmt.Fprintf(&s, "\t- name: allow-%d\n\t\teffect: allow\n\t\tprincipals: [\"mcp:token:t%d\"]\n\t\tactions: [\"project_*\"]\n", i, i)
+	}
+	s.WriteString("\t- name: oncall\n\t\teffect: allow\n\t\tprincipals: [\"slack:usergroup:S0ONCALL\"]\n\t\tactions: [project_update]\n\t\tprojects: [\"org:acme\"]\n\t\twhen: '\"slack:channel:C0OPS\" in identities && args.name.size() < 64'\n")
+	p, err := Parse("bench.yaml", yamlDoc(s.String()), testOpts())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(p.rules) != 100 {
+		b.Fatalf("%d rules", len(p.rules))
+	}
+	return p
+}
+
+func BenchmarkDecide100Rules(b *testing.B) {
+	p := benchPolicy(b)
+	in := Input{
+		Principal: "slack:user:U1", Identities: []string{"slack:usergroup:S1", "slack:usergroup:S0ONCALL", "slack:channel:C0OPS"},
+		Surface: "slack", Action: act(b, "project_update"), Project: "abcdefghij", Organization: "acme",
+		Args: map[string]any{"ref": "abcdefghij", "name": "renamed", "query": "select 1"},
+	}
+	deadline, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	for _, bc := range []struct {
+		name string
+		ctx  context.Context
+	}{{"background", context.Background()}, {"deadline", deadline}} {
+		b.Run(bc.name, func(b *testing.B) {
+			if d := p.Decide(bc.ctx, in); d.Rule != "oncall" || len(d.Warnings) > 0 {
+				b.Fatalf("decided %+v", d)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				p.Decide(bc.ctx, in)
+			}
+		})
+	}
+	b.Run("no-conditions-evaluated", func(b *testing.B) {
+		in := in
+		in.Action = act(b, "project_get") // a read: no CEL rule's selectors match
+		if d := p.Decide(context.Background(), in); d.Rule != "default:read" {
+			b.Fatalf("decided %+v", d)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			p.Decide(context.Background(), in)
+		}
+	})
+}

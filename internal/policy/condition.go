@@ -1,0 +1,121 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/ext"
+)
+
+// DefaultCostLimit bounds one condition's evaluation in CEL cost units (about
+// one per operation; a regex match costs by the string's length). It is far
+// above what a policy condition needs and far below a noticeable CPU cost.
+const DefaultCostLimit = 100_000
+
+const (
+	// maxConditionLength keeps conditions short enough to review.
+	maxConditionLength = 4096
+	// interruptEvery is how many comprehension iterations pass between checks
+	// of the context.
+	interruptEvery = 100
+)
+
+// newConditionEnv declares the variables a condition may read. Numbers in
+// args are doubles (JSON) or ints (json.Number holding an integer).
+func newConditionEnv() (*cel.Env, error) {
+	env, err := cel.NewEnv(
+		cel.Variable("args", cel.MapType(cel.StringType, cel.DynType)),
+		cel.Variable("action", cel.StringType),
+		cel.Variable("toolset", cel.StringType),
+		cel.Variable("risk", cel.StringType),
+		cel.Variable("principal", cel.StringType),
+		cel.Variable("identities", cel.ListType(cel.StringType)),
+		cel.Variable("project", cel.StringType),
+		cel.Variable("organization", cel.StringType),
+		cel.Variable("surface", cel.StringType),
+		ext.Strings(),
+		cel.CrossTypeNumericComparisons(true),
+		cel.DefaultUTCTimeZone(true),
+		cel.ParserExpressionSizeLimit(maxConditionLength),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("declaring the condition environment: %w", err)
+	}
+	env, err = env.Extend(cel.CustomTypeAdapter(argsAdapter{base: env.CELTypeAdapter()}))
+	if err != nil {
+		return nil, fmt.Errorf("declaring the condition environment: %w", err)
+	}
+	return env, nil
+}
+
+// condition is a compiled when: expression.
+type condition struct {
+	src string
+	prg cel.Program
+}
+
+// conditionProblem is a compile error with its place inside the expression.
+type conditionProblem struct {
+	line, column int // 1-based within the expression; 0 when unknown
+	reason       string
+}
+
+func compileCondition(env *cel.Env, src string, costLimit uint64) (*condition, []conditionProblem) {
+	if len(src) > maxConditionLength {
+		return nil, []conditionProblem{{reason: fmt.Sprintf("condition is %d bytes; the limit is %d", len(src), maxConditionLength)}}
+	}
+	ast, iss := env.Compile(src)
+	if iss != nil && iss.Err() != nil {
+		var out []conditionProblem
+		for _, e := range iss.Errors() {
+			p := conditionProblem{reason: e.Message}
+			if e.Location != nil && e.Location.Line() > 0 {
+				p.line, p.column = e.Location.Line(), e.Location.Column()+1
+			}
+			out = append(out, p)
+		}
+		return nil, out
+	}
+	if !ast.OutputType().IsExactType(cel.BoolType) {
+		return nil, []conditionProblem{{reason: fmt.Sprintf("condition has type %s; it must be bool (compare a dyn value explicitly, e.g. args.force == true)", ast.OutputType())}}
+	}
+	prg, err := env.Program(ast,
+		cel.EvalOptions(cel.OptOptimize),
+		cel.CostLimit(costLimit),
+		cel.InterruptCheckFrequency(interruptEvery),
+	)
+	if err != nil {
+		// OptOptimize compiles constant regexes here, so a bad regex lands here.
+		return nil, []conditionProblem{{reason: err.Error()}}
+	}
+	return &condition{src: src, prg: prg}, nil
+}
+
+// eval runs the condition. Any failure is an error for the caller to treat
+// fail-closed.
+func (c *condition) eval(ctx context.Context, act *activation) (bool, error) {
+	var (
+		out any
+		err error
+	)
+	// ContextEval costs a cancellable context per call; skip it when there is
+	// nothing that could cancel.
+	if ctx.Done() == nil {
+		v, _, e := c.prg.Eval(act)
+		out, err = v, e
+	} else {
+		v, _, e := c.prg.ContextEval(ctx, act)
+		out, err = v, e
+	}
+	if err != nil {
+		return false, err
+	}
+	b, ok := out.(types.Bool)
+	if !ok {
+		return false, errors.New("condition did not evaluate to a bool")
+	}
+	return bool(b), nil
+}

@@ -1,0 +1,28 @@
+// Package policy decides whether a call may go ahead: allow, deny, confirm
+// (the caller confirms) or approve (others approve). A policy is a YAML file of
+// named rules, compiled once into an immutable *Policy.
+//
+// Matching. A rule applies to a call when every selector it has matches and no
+// except_ selector does:
+//   - principals: any of the caller's identities (the primary principal and the
+//     further identities: Slack usergroups, the channel) matches any pattern.
+//   - actions: an action name or glob, "toolset:<name>" or "risk:<class>".
+//   - projects: a project ref or glob, or "org:<slug>" for the project's
+//     organization. A lone "*" also matches calls that target no project; every
+//     other pattern needs the call to name what it matches.
+//   - when: a CEL condition that must evaluate to true.
+//
+// Globs follow path.Match ('*' does not cross '/'), except that a lone "*"
+// matches anything.
+//
+// Precedence. deny > approve > confirm > allow: among the rules that apply, the
+// strongest effect wins and ties go to the first rule in the file. When no rule
+// applies, the defaults for the action's risk class decide (rule
+// "default:<risk>"); a risk class missing from defaults is denied.
+//
+// Fail closed. A condition that cannot be evaluated (a missing argument read as
+// args.x, a type mismatch, the cost limit, a cancelled context) makes a deny,
+// approve or confirm rule apply and an allow rule not apply: an error never
+// grants more than a successful evaluation could. The decision's reason or
+// warnings say so.
+package policy
