@@ -10,6 +10,7 @@ import (
 	"github.com/supaops/supaops/internal/audit"
 	"github.com/supaops/supaops/internal/authz"
 	"github.com/supaops/supaops/internal/consent"
+	"github.com/supaops/supaops/internal/pipeline"
 	"github.com/supaops/supaops/internal/policy"
 	"github.com/supaops/supaops/internal/store"
 	"github.com/supaops/supaops/internal/tools"
@@ -57,16 +58,29 @@ func openApp(ctx context.Context, opts appOptions, getenv func(string) string, l
 	}
 	a.audit = audit.New(a.store, nil)
 	a.consent = consent.New(a.store, nil)
-	a.authz, err = authz.New(authz.Config{
-		Policy:  func() *policy.Policy { return a.policy },
-		Consent: a.consent,
-		Actions: reg.Find,
-		Logger:  log,
-	})
-	if err != nil {
+	if a.authz, err = a.newAuthorizer(nil, log); err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// newAuthorizer builds the authoriser; with an API it can resolve a project's
+// organization for org: rules.
+func (a *app) newAuthorizer(api pipeline.Doer, log zerolog.Logger) (*authz.Authorizer, error) {
+	cfg := authz.Config{
+		Policy:  func() *policy.Policy { return a.policy },
+		Consent: a.consent,
+		Actions: a.registry.Find,
+		Logger:  log,
+	}
+	if api != nil {
+		orgs, err := authz.NewProjectOrgs(a.registry, api, 0)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Orgs = orgs
+	}
+	return authz.New(cfg)
 }
 
 // loadPolicy reads the policy file named by the flag or SUPAOPS_POLICY, or

@@ -60,7 +60,11 @@ func runCall(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	p, err := pipeline.New(pipeline.Config{Registry: app.registry, API: api, Authorizer: app.authz, Recorder: app.audit, Logger: log})
+	authorizer, err := app.newAuthorizer(api, log)
+	if err != nil {
+		return err
+	}
+	p, err := pipeline.New(pipeline.Config{Registry: app.registry, API: api, Authorizer: authorizer, Recorder: app.audit, Logger: log})
 	if err != nil {
 		return err
 	}

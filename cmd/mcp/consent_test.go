@@ -195,3 +195,17 @@ func TestAuditVerifyFindsAnEditedEntry(t *testing.T) {
 		t.Fatalf("an edited entry must be found: %q %v", out, err)
 	}
 }
+
+func TestOrganizationRulesResolveTheProject(t *testing.T) {
+	dir := t.TempDir()
+	policyFile := filepath.Join(dir, "policy.yaml")
+	src := "version: 1\ndefaults: {read: allow, write: allow, destructive: deny}\nrules:\n  - name: sandbox-org-frozen\n    effect: deny\n    actions: [\"risk:write\"]\n    projects: [\"org:sandbox-org\"]\n"
+	if err := os.WriteFile(policyFile, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"SUPAOPS_STORE": filepath.Join(dir, "s.db"), "SUPAOPS_POLICY": policyFile}
+	_, _, err := runCmd(t, env, "call", "project_update", "ref=sandboxprodxxxxxxxxx", "name=x", "--sandbox")
+	if err == nil || !strings.Contains(err.Error(), "sandbox-org-frozen") {
+		t.Fatalf("the project's organization must be resolved for org: rules, got %v", err)
+	}
+}

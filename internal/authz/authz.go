@@ -56,7 +56,8 @@ func (a *Authorizer) Authorize(ctx context.Context, call pipeline.Call) (pipelin
 		Principal: call.Principal, Identities: call.Identities, Surface: call.Surface,
 		Action: &call.Action.Action, Args: call.Args, Project: call.Project, Organization: call.Organization,
 	}
-	if in.Organization == "" && in.Project != "" && a.cfg.Orgs != nil {
+	pol := a.cfg.Policy()
+	if in.Organization == "" && in.Project != "" && a.cfg.Orgs != nil && pol.UsesOrganizations() {
 		org, err := a.cfg.Orgs.Organization(ctx, in.Project)
 		if err != nil {
 			// Without the organization an org: rule cannot match; say so rather than guess.
@@ -64,7 +65,6 @@ func (a *Authorizer) Authorize(ctx context.Context, call pipeline.Call) (pipelin
 		}
 		in.Organization = org
 	}
-	pol := a.cfg.Policy()
 	d := pol.Decide(ctx, in)
 	out := fromPolicy(d)
 	binding, err := bindingOf(call)

@@ -7,9 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/supaops/supaops/internal/client"
 	"github.com/supaops/supaops/internal/consent"
 	"github.com/supaops/supaops/internal/pipeline"
 	"github.com/supaops/supaops/internal/policy"
+	"github.com/supaops/supaops/internal/sandbox"
 	"github.com/supaops/supaops/internal/store"
 	"github.com/supaops/supaops/internal/tools"
 )
@@ -209,5 +211,37 @@ func TestApprovalRechecksThePolicy(t *testing.T) {
 	f.policy = mustPolicy(t, f.reg, "version: 1\ndefaults: {read: allow, write: confirm, destructive: deny}\n")
 	if _, err := f.authz.Approve(ctx, list[0].ID, "slack:user:ULEAD", nil); !errors.Is(err, ErrPolicyChanged) {
 		t.Errorf("want ErrPolicyChanged, got %v", err)
+	}
+}
+
+func TestProjectOrgsReadsAndCaches(t *testing.T) {
+	reg, err := tools.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := sandbox.New(sandbox.Options{Token: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := client.New(client.Config{BaseURL: "http://sandbox.test", Token: "t", Transport: sb.RoundTripper()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orgs, err := NewProjectOrgs(reg, api, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := sb.Seed()
+	for range 2 {
+		org, err := orgs.Organization(context.Background(), seed.ProjectRef)
+		if err != nil || org != seed.OrgSlug {
+			t.Fatalf("got %q %v, want %s", org, err, seed.OrgSlug)
+		}
+	}
+	if n := sb.Requests("v1-get-project"); n != 1 {
+		t.Errorf("%d lookups, want 1 (cached)", n)
+	}
+	if _, err := orgs.Organization(context.Background(), "zzzzzzzzzzzzzzzzzzzz"); err == nil {
+		t.Error("an unknown project must be an error")
 	}
 }

@@ -317,3 +317,29 @@ func TestDecideActionsNotSeenAtLoad(t *testing.T) {
 		})
 	}
 }
+
+func TestUsesOrganizations(t *testing.T) {
+	tests := []struct {
+		name string
+		rule string
+		want bool
+	}{
+		{"no rules", "", false},
+		{"org selector", "  - {name: r, effect: deny, projects: [\"org:acme\"]}\n", true},
+		{"org in an exception", "  - {name: r, effect: deny, except_projects: [\"org:acme\"]}\n", true},
+		{"condition reads organization", "  - {name: r, effect: deny, when: 'organization == \"acme\"'}\n", true},
+		{"refs only", "  - {name: r, effect: deny, projects: [\"abc*\"]}\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := "version: 1\ndefaults: {read: allow, write: confirm, destructive: deny}\n"
+			if tt.rule != "" {
+				src += "rules:\n" + tt.rule
+			}
+			p := mustParse(t, src)
+			if got := p.UsesOrganizations(); got != tt.want {
+				t.Errorf("UsesOrganizations() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/supaops/supaops/internal/action"
@@ -40,6 +41,25 @@ func (p *Policy) candidatesFor(a *action.Action) []*rule {
 		return c.rules
 	}
 	return p.ordered
+}
+
+// UsesOrganizations reports whether any rule reads the project's
+// organization (an org: selector, or a condition naming organization), so
+// callers resolve it only when it can matter: resolving costs an API call.
+func (p *Policy) UsesOrganizations() bool {
+	for _, r := range p.rules {
+		for _, set := range []projectSet{r.projects, r.exceptProjects} {
+			for _, sel := range set {
+				if sel.org {
+					return true
+				}
+			}
+		}
+		if r.cond != nil && strings.Contains(r.cond.src, "organization") {
+			return true
+		}
+	}
+	return false
 }
 
 // Name is the name the policy was loaded under (its path, for a file).
