@@ -25,6 +25,7 @@ vet:
 
 generate:
 	$(GO) generate ./internal/client ./internal/tools
+	$(GO) test ./internal/tools -run TestToolsDocIsCurrent -update
 
 # Regenerates into a scratch folder and compares, so it never touches your tree.
 check-generated:
