@@ -1,0 +1,232 @@
+// Package mcphttp serves an MCP server over streamable HTTP at /mcp, with the
+// safeguards a network listener needs and stdio does not: bearer tokens,
+// an Origin allow list, bounded bodies, per-principal concurrency limits and a
+// draining shutdown.
+//
+// Sessions: requests from protocol 2026-07-28 clients are stateless (that
+// protocol has no sessions; elicitation comes back to the client as an
+// input_required result). Older clients get a stateful session, because
+// mcp-go bridges elicitation for them with a server-initiated
+// elicitation/create whose answer must be routed back by session ID. Session
+// IDs are bound to the principal that created them, so one token holder can
+// neither use nor answer for another's session.
+package mcphttp
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Defaults applied to zero Config fields.
+const (
+	DefaultAddr                      = "127.0.0.1:8080"
+	DefaultMaxBodyBytes              = 1 << 20
+	DefaultMaxConcurrentPerPrincipal = 8
+	DefaultShutdownGrace             = 30 * time.Second
+
+	// MinTokenLength is the shortest bearer token accepted: 32 characters is
+	// 128 bits or more for any hex or base64 generator.
+	MinTokenLength = 32
+)
+
+// Config configures the HTTP transport.
+type Config struct {
+	// Addr is the listen address, host:port. Empty means DefaultAddr.
+	Addr string
+	// Tokens maps bearer token -> principal name; a caller presenting the
+	// token is principal "mcp:token:<name>". Empty is allowed only on a
+	// loopback Addr, where every caller is "mcp:local".
+	Tokens map[string]string
+	// AllowedOrigins lists browser origins (exact scheme://host[:port])
+	// allowed to call. Requests without an Origin header (non-browser
+	// clients) are always allowed. Empty on a loopback Addr allows any
+	// http(s) origin on a loopback host (localhost, 127.0.0.1, [::1]);
+	// empty elsewhere allows no browser origin.
+	AllowedOrigins []string
+	// MaxBodyBytes caps a request body (413 above it). 0 means
+	// DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// MaxConcurrentPerPrincipal caps the requests one principal has in flight
+	// (429 above it). Long-lived listening streams count in a separate pool of
+	// the same size. 0 means DefaultMaxConcurrentPerPrincipal.
+	MaxConcurrentPerPrincipal int
+	// ShutdownGrace is how long Serve waits for calls in flight after its
+	// context is cancelled. 0 means DefaultShutdownGrace.
+	ShutdownGrace time.Duration
+	// Logger receives the access log and transport events; the zero value is
+	// silent.
+	Logger zerolog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MaxConcurrentPerPrincipal == 0 {
+		c.MaxConcurrentPerPrincipal = DefaultMaxConcurrentPerPrincipal
+	}
+	if c.ShutdownGrace == 0 {
+		c.ShutdownGrace = DefaultShutdownGrace
+	}
+	return c
+}
+
+// principalName is what may follow "mcp:token:"; it ends up in audit records
+// and policy rules, so keep it plain.
+var principalName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// Validate reports every problem with cfg, so a misconfigured server refuses
+// to start instead of running less safely than intended. Zero fields take
+// their defaults first.
+func Validate(cfg Config) error {
+	cfg = cfg.withDefaults()
+	var errs []error
+
+	loopback, err := isLoopbackAddr(cfg.Addr)
+	if err != nil {
+		errs = append(errs, err)
+	} else if !loopback && len(cfg.Tokens) == 0 {
+		errs = append(errs, fmt.Errorf("mcphttp: %s is not a loopback address: serving it requires bearer tokens (--tokens-file)", cfg.Addr))
+	}
+
+	// The map is keyed by the secret, so errors name the principal only.
+	type entry struct{ name, token string }
+	entries := make([]entry, 0, len(cfg.Tokens))
+	for tok, name := range cfg.Tokens {
+		entries = append(entries, entry{name, tok})
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.name, b.name) })
+	for _, e := range entries {
+		if err := checkName(e.name); err != nil {
+			errs = append(errs, fmt.Errorf("mcphttp: token for %q: %w", e.name, err))
+		}
+		if err := checkToken(e.token); err != nil {
+			errs = append(errs, fmt.Errorf("mcphttp: token for %q: %w", e.name, err))
+		}
+	}
+
+	for _, o := range cfg.AllowedOrigins {
+		if _, err := normalizeOrigin(o); err != nil {
+			errs = append(errs, fmt.Errorf("mcphttp: allowed origin %q: %w", o, err))
+		}
+	}
+	if cfg.MaxBodyBytes < 0 {
+		errs = append(errs, fmt.Errorf("mcphttp: max body bytes %d is negative", cfg.MaxBodyBytes))
+	}
+	if cfg.MaxConcurrentPerPrincipal < 0 {
+		errs = append(errs, fmt.Errorf("mcphttp: max concurrent requests per principal %d is negative", cfg.MaxConcurrentPerPrincipal))
+	}
+	if cfg.ShutdownGrace < 0 {
+		errs = append(errs, fmt.Errorf("mcphttp: shutdown grace %s is negative", cfg.ShutdownGrace))
+	}
+	return errors.Join(errs...)
+}
+
+func checkName(name string) error {
+	if !principalName.MatchString(name) {
+		return errors.New("principal name must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit")
+	}
+	return nil
+}
+
+// checkToken never quotes the token: errors end up in logs and terminals.
+func checkToken(tok string) error {
+	if len(tok) < MinTokenLength {
+		return fmt.Errorf("token is %d characters, need at least %d (e.g. `openssl rand -hex 32`)", len(tok), MinTokenLength)
+	}
+	for i := 0; i < len(tok); i++ {
+		if c := tok[i]; c <= ' ' || c > '~' {
+			return fmt.Errorf("token contains a character that is not printable ASCII (position %d)", i+1)
+		}
+	}
+	return nil
+}
+
+// isLoopbackAddr reports whether addr binds loopback only. An empty host binds
+// every interface, and a hostname other than localhost may resolve anywhere,
+// so both count as exposed.
+func isLoopbackAddr(addr string) (bool, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, fmt.Errorf("mcphttp: listen address %q: want host:port: %w", addr, err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return false, fmt.Errorf("mcphttp: listen address %q: port %q is not a number from 0 to 65535", addr, port)
+	}
+	return isLoopbackHost(host), nil
+}
+
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+// normalizeOrigin reduces an origin to lower-case scheme://host[:port] and
+// refuses anything that is not one (paths, wildcards, credentials).
+func normalizeOrigin(origin string) (string, error) {
+	u, err := url.Parse(strings.TrimSuffix(origin, "/"))
+	if err != nil {
+		return "", errors.New("not a URL")
+	}
+	scheme := strings.ToLower(u.Scheme)
+	switch {
+	case scheme != "http" && scheme != "https":
+		return "", errors.New("want scheme://host[:port] with scheme http or https")
+	case u.Host == "" || u.Hostname() == "" || strings.Contains(u.Host, "*"):
+		return "", errors.New("want scheme://host[:port] with a host and no wildcard")
+	case u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
+		return "", errors.New("want scheme://host[:port] with no path, query, fragment or credentials")
+	}
+	return scheme + "://" + strings.ToLower(u.Host), nil
+}
+
+// originPolicy is the DNS-rebinding and cross-site defence: browsers always
+// send Origin on cross-origin and POST requests, other clients send none.
+type originPolicy struct {
+	exact       map[string]bool
+	anyLoopback bool
+}
+
+func newOriginPolicy(allowed []string, loopback bool) originPolicy {
+	p := originPolicy{exact: make(map[string]bool, len(allowed)), anyLoopback: loopback && len(allowed) == 0}
+	for _, o := range allowed {
+		if n, err := normalizeOrigin(o); err == nil {
+			p.exact[n] = true
+		}
+	}
+	return p
+}
+
+func (p originPolicy) allows(origin string) bool {
+	if origin == "" {
+		return true
+	}
+	n, err := normalizeOrigin(origin)
+	if err != nil {
+		return false // includes "null" from sandboxed frames and file: pages
+	}
+	if p.exact[n] {
+		return true
+	}
+	if p.anyLoopback {
+		u, err := url.Parse(n)
+		return err == nil && isLoopbackHost(u.Hostname())
+	}
+	return false
+}

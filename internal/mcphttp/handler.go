@@ -1,0 +1,442 @@
+package mcphttp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+
+	"github.com/supaops/supaops/internal/principal"
+)
+
+const (
+	// Path is where the MCP endpoint is served.
+	Path = "/mcp"
+	// HealthPath answers 200 without authentication, for probes.
+	HealthPath = "/healthz"
+
+	// bodyReadTimeout bounds reading one request body, against slow senders;
+	// it is set per request so long responses (SSE) are not cut.
+	bodyReadTimeout = 30 * time.Second
+	// sessionIdleTTL is how long an idle legacy session is kept.
+	sessionIdleTTL = time.Hour
+	// retryAfterSeconds is the Retry-After sent with 429.
+	retryAfterSeconds = 1
+)
+
+// Handler returns the middleware chain in front of mcp-go's streamable HTTP
+// handler: access log, routing (/mcp, /healthz, else 404), Origin check,
+// bearer authentication, body limit, per-principal concurrency limit.
+//
+// The handler keeps an idle-session sweeper goroutine for the life of the
+// process; Serve stops it on shutdown.
+func Handler(s *server.MCPServer, cfg Config) (http.Handler, error) {
+	return newHandler(s, cfg)
+}
+
+type handler struct {
+	log      zerolog.Logger
+	maxBody  int64
+	auth     authenticator
+	origins  originPolicy
+	calls    *limiter // ordinary requests
+	streams  *limiter // long-lived listening streams
+	sessions *sessionRegistry
+	mcp      *server.StreamableHTTPServer
+
+	// streamsCtx ends long-lived streams at shutdown: unlike calls they never
+	// finish by themselves, and http.Server.Shutdown would wait for them.
+	streamsCtx context.Context
+	endStreams context.CancelFunc
+}
+
+func newHandler(s *server.MCPServer, cfg Config) (*handler, error) {
+	if s == nil {
+		return nil, errors.New("mcphttp: nil MCP server")
+	}
+	cfg = cfg.withDefaults()
+	if err := Validate(cfg); err != nil {
+		return nil, err
+	}
+	loopback, _ := isLoopbackAddr(cfg.Addr) // Validate accepted it
+	h := &handler{
+		log:      cfg.Logger,
+		maxBody:  cfg.MaxBodyBytes,
+		auth:     newAuthenticator(cfg.Tokens),
+		origins:  newOriginPolicy(cfg.AllowedOrigins, loopback),
+		calls:    newLimiter(cfg.MaxConcurrentPerPrincipal),
+		streams:  newLimiter(cfg.MaxConcurrentPerPrincipal),
+		sessions: newSessionRegistry(),
+	}
+	h.streamsCtx, h.endStreams = context.WithCancel(context.Background())
+	h.mcp = server.NewStreamableHTTPServer(s,
+		// Stateful for legacy clients so elicitation/create answers can be
+		// routed back; modern requests ignore sessions regardless.
+		server.WithSessionIdManagerResolver(h.sessions),
+		server.WithSessionIdleTTL(sessionIdleTTL),
+		server.WithHTTPContextFunc(carryPrincipal),
+		server.WithStreamableHTTPLogger(slog.New(zerolog.NewSlogHandler(cfg.Logger.With().Str("component", "mcp-go").Logger()))),
+		// mcp-go's own DNS-rebinding check (loopback connection with a
+		// non-loopback Host -> 403) stays on: it complements the Origin check
+		// for clients that send no Origin.
+		server.WithDisableLocalhostProtection(false),
+	)
+	return h, nil
+}
+
+// carryPrincipal hands the principal authenticated by the middleware to tool
+// handlers; mcp-go builds the handler context from this.
+func carryPrincipal(ctx context.Context, r *http.Request) context.Context {
+	if p, ok := principal.From(r.Context()); ok {
+		return principal.With(ctx, p)
+	}
+	return ctx
+}
+
+// close stops the session sweeper and ends remaining sessions.
+func (h *handler) close(ctx context.Context) {
+	h.endStreams()
+	_ = h.mcp.Shutdown(ctx) // no http.Server of its own: never fails
+}
+
+// record collects what the access log reports about one request.
+type record struct {
+	principal string
+	rpcMethod string
+	tool      string
+	denied    string
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	var rec record
+	switch r.URL.Path {
+	case Path:
+		h.serveMCP(sw, r, &rec)
+	case HealthPath:
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			sw.Header().Set("Allow", "GET, HEAD")
+			http.Error(sw, "method not allowed", http.StatusMethodNotAllowed)
+			break
+		}
+		sw.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(sw, "ok\n")
+	default:
+		http.NotFound(sw, r)
+	}
+
+	status := sw.code()
+	ev := h.log.Info()
+	if status >= 400 {
+		ev = h.log.Warn()
+	}
+	if !ev.Enabled() {
+		return
+	}
+	ev = ev.Str("method", r.Method).Str("path", r.URL.Path).Int("status", status).
+		Str("principal", rec.principal).Dur("duration", time.Since(start)).
+		Int64("bytes_out", sw.n).Str("remote", r.RemoteAddr)
+	if rec.rpcMethod != "" {
+		ev = ev.Str("rpc_method", rec.rpcMethod)
+	}
+	if rec.tool != "" {
+		ev = ev.Str("tool", rec.tool)
+	}
+	if rec.denied != "" {
+		ev = ev.Str("denied", rec.denied)
+	}
+	ev.Msg("mcp http request")
+}
+
+func (h *handler) serveMCP(w *statusWriter, r *http.Request, rec *record) {
+	origin := r.Header.Get("Origin")
+	if !h.origins.allows(origin) {
+		rec.denied = "origin " + strconv.Quote(origin)
+		h.refuse(w, nil, http.StatusForbidden, "origin not allowed")
+		return
+	}
+	if origin != "" {
+		corsHeaders(w.Header(), origin)
+		if r.Method == http.MethodOptions {
+			// Preflights carry no credentials by design: answer before auth.
+			corsPreflight(w, r)
+			return
+		}
+	}
+
+	p, err := h.auth.authenticate(r.Header.Get("Authorization"))
+	if err != nil {
+		rec.denied = err.Error()
+		challenge := `Bearer realm="supaops"`
+		if errors.Is(err, errBadCredentials) {
+			challenge += `, error="invalid_token"`
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+		h.refuse(w, nil, http.StatusUnauthorized, "unauthorized: "+err.Error())
+		return
+	}
+	rec.principal = p.ID
+	// Tool handlers see the HTTP headers (CallToolRequest.Header); the
+	// credential stops here so nothing downstream can log it.
+	hdr := r.Header.Clone()
+	hdr.Del("Authorization")
+	r = r.WithContext(principal.With(r.Context(), p))
+	r.Header = hdr
+
+	if sid := r.Header.Get(server.HeaderKeySessionID); sid != "" {
+		exists, owned := h.sessions.ownedBy(sid, p.ID)
+		// Another principal's session is as good as unknown. GET and DELETE
+		// are checked for unknown IDs here because mcp-go would open a stream
+		// under any ID; POST validates through the registry itself.
+		if (exists && !owned) || (!exists && r.Method != http.MethodPost) {
+			rec.denied = "session"
+			http.Error(w, "session not found", http.StatusNotFound)
+			return
+		}
+	}
+
+	var peek rpcPeek
+	if r.Method == http.MethodPost {
+		body, status, err := h.readBody(w, r)
+		if err != nil {
+			rec.denied = err.Error()
+			h.refuse(w, nil, status, err.Error())
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		peek = peekRPC(body)
+		rec.rpcMethod, rec.tool = peek.Method, peek.tool()
+	}
+
+	streaming := r.Method == http.MethodGet || peek.Method == string(mcp.MethodSubscriptionsListen)
+	if pool := h.poolFor(r.Method, peek, streaming); pool != nil {
+		if !pool.acquire(p.ID) {
+			rec.denied = "concurrency"
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+			h.refuse(w, peek.ID, http.StatusTooManyRequests,
+				fmt.Sprintf("too many concurrent requests for %s (limit %d); retry shortly", p.ID, pool.max))
+			return
+		}
+		defer pool.release(p.ID)
+	}
+
+	if streaming {
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		stop := context.AfterFunc(h.streamsCtx, cancel)
+		defer stop()
+		r = r.WithContext(ctx)
+	}
+	h.mcp.ServeHTTP(w, r)
+}
+
+// poolFor picks the concurrency pool a request counts against, or nil.
+// Listening streams last as long as the client stays connected, so they have
+// their own pool. JSON-RPC requests (which may run tools) take a call slot.
+// Responses, notifications and DELETE take none: they finish at once, and a
+// legacy client's answer to an elicitation, or its notifications/cancelled,
+// must get through while its calls hold every slot.
+func (h *handler) poolFor(method string, peek rpcPeek, streaming bool) *limiter {
+	switch {
+	case streaming:
+		return h.streams
+	case method == http.MethodPost && peek.isRequest():
+		return h.calls
+	default:
+		return nil
+	}
+}
+
+// readBody reads the whole body within the size limit, so an oversized one is
+// refused with 413 before mcp-go sees any of it.
+func (h *handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
+	tooLarge := fmt.Errorf("request body too large (limit %d bytes)", h.maxBody)
+	if r.ContentLength > h.maxBody {
+		return nil, http.StatusRequestEntityTooLarge, tooLarge
+	}
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(bodyReadTimeout)) // unsupported writers just skip it
+	defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return nil, http.StatusRequestEntityTooLarge, tooLarge
+	case err != nil:
+		return nil, http.StatusBadRequest, errors.New("reading request body failed")
+	}
+	return body, 0, nil
+}
+
+// refuse writes a JSON-RPC error object with an HTTP error status, so MCP
+// clients surface the message rather than just a status code.
+func (h *handler) refuse(w http.ResponseWriter, id json.RawMessage, status int, text string) {
+	if len(id) == 0 {
+		id = json.RawMessage("null")
+	}
+	var msg rpcError
+	msg.JSONRPC, msg.ID, msg.Error.Code, msg.Error.Message = "2.0", id, mcp.INVALID_REQUEST, text
+	body, _ := json.Marshal(msg)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}
+
+type rpcError struct {
+	JSONRPC string          `json:"jsonrpc"`
+	ID      json.RawMessage `json:"id"`
+	Error   struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// corsHeaders lets a browser page at an allowed origin read the response.
+func corsHeaders(h http.Header, origin string) {
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Add("Vary", "Origin")
+	h.Set("Access-Control-Expose-Headers", "Mcp-Session-Id, WWW-Authenticate, Retry-After")
+}
+
+func corsPreflight(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Access-Control-Request-Method") == "" {
+		w.Header().Set("Allow", "GET, POST, DELETE, OPTIONS")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	w.Header().Set("Access-Control-Allow-Methods", "GET, POST, DELETE")
+	// The origin is already allowed, so echo what it asks to send; MCP adds
+	// headers per protocol revision (Mcp-Protocol-Version, Mcp-Method, ...).
+	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+		w.Header().Set("Access-Control-Allow-Headers", req)
+	}
+	w.Header().Set("Access-Control-Max-Age", "600")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// rpcPeek is the part of a JSON-RPC message the middleware needs: the id for
+// error replies, the method and tool name for the log and stream detection.
+type rpcPeek struct {
+	ID     json.RawMessage `json:"id"`
+	Method string          `json:"method"`
+	Params json.RawMessage `json:"params"`
+	valid  bool
+}
+
+func peekRPC(body []byte) rpcPeek {
+	var p rpcPeek
+	if json.Unmarshal(body, &p) != nil {
+		return rpcPeek{} // mcp-go answers malformed messages itself
+	}
+	p.valid = true
+	return p
+}
+
+// isRequest reports a JSON-RPC request: a method and a non-null id. A body
+// that does not parse counts as one, so it cannot dodge the limit.
+func (p rpcPeek) isRequest() bool {
+	if !p.valid {
+		return true
+	}
+	return p.Method != "" && len(p.ID) > 0 && string(p.ID) != "null"
+}
+
+func (p rpcPeek) tool() string {
+	if p.Method != string(mcp.MethodToolsCall) {
+		return ""
+	}
+	var params struct {
+		Name string `json:"name"`
+	}
+	_ = json.Unmarshal(p.Params, &params)
+	return params.Name
+}
+
+// limiter is a counting semaphore per principal; entries are dropped at zero
+// so the map holds only principals with requests in flight.
+type limiter struct {
+	max    int
+	mu     sync.Mutex
+	active map[string]int
+}
+
+func newLimiter(n int) *limiter { return &limiter{max: n, active: make(map[string]int)} }
+
+// acquire does not wait: queueing would hold connections and hide overload
+// from the client, which can retry after Retry-After.
+func (l *limiter) acquire(id string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.active[id] >= l.max {
+		return false
+	}
+	l.active[id]++
+	return true
+}
+
+func (l *limiter) release(id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.active[id] <= 1 {
+		delete(l.active, id)
+		return
+	}
+	l.active[id]--
+}
+
+// statusWriter records the status and size for the access log. It keeps
+// Flush (mcp-go streams SSE only through an http.Flusher) and Unwrap (for
+// http.ResponseController).
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	n      int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.n += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Flush() {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) code() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
