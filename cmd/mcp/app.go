@@ -22,16 +22,20 @@ import (
 type app struct {
 	registry *tools.Registry
 	policy   *policy.Policy
-	store    *store.Store
-	audit    *audit.Log
-	consent  *consent.Manager
-	authz    *authz.Authorizer
+	// watcher, for a server with a policy file, reloads it on SIGHUP or when
+	// it changes, keeping the last good one.
+	watcher *policy.Watcher
+	store   *store.Store
+	audit   *audit.Log
+	consent *consent.Manager
+	authz   *authz.Authorizer
 }
 
 type appOptions struct {
 	policyFile string // "" means SUPAOPS_POLICY, then the embedded default
 	storeFile  string // "" means SUPAOPS_STORE, then the default path
 	noStore    bool   // for commands that need no store (policy explain)
+	watch      bool   // a long-running server: reload the policy file when it changes
 }
 
 func openApp(ctx context.Context, opts appOptions, getenv func(string) string, log zerolog.Logger) (*app, error) {
@@ -44,6 +48,11 @@ func openApp(ctx context.Context, opts appOptions, getenv func(string) string, l
 		return nil, err
 	}
 	a := &app{registry: reg, policy: pol}
+	if file := policyPath(opts.policyFile, getenv); opts.watch && file != "" {
+		if a.watcher, err = policy.NewWatcher(file, policy.LoadOptions{Actions: descriptors(reg)}, log); err != nil {
+			return nil, fmt.Errorf("policy %s: %w", file, err)
+		}
+	}
 	if opts.noStore {
 		return a, nil
 	}
@@ -68,7 +77,7 @@ func openApp(ctx context.Context, opts appOptions, getenv func(string) string, l
 // organization for org: rules.
 func (a *app) newAuthorizer(api pipeline.Doer, log zerolog.Logger) (*authz.Authorizer, error) {
 	cfg := authz.Config{
-		Policy:  func() *policy.Policy { return a.policy },
+		Policy:  a.currentPolicy,
 		Consent: a.consent,
 		Actions: a.registry.Find,
 		Logger:  log,
@@ -83,13 +92,27 @@ func (a *app) newAuthorizer(api pipeline.Doer, log zerolog.Logger) (*authz.Autho
 	return authz.New(cfg)
 }
 
+// currentPolicy is the policy in force: the watcher's latest good one, or the
+// one loaded at start.
+func (a *app) currentPolicy() *policy.Policy {
+	if a.watcher != nil {
+		return a.watcher.Current()
+	}
+	return a.policy
+}
+
+func policyPath(flagValue string, getenv func(string) string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	return getenv("SUPAOPS_POLICY")
+}
+
 // loadPolicy reads the policy file named by the flag or SUPAOPS_POLICY, or
 // the shipped default when neither names one.
 func loadPolicy(reg *tools.Registry, file string, getenv func(string) string) (*policy.Policy, error) {
 	opts := policy.LoadOptions{Actions: descriptors(reg)}
-	if file == "" {
-		file = getenv("SUPAOPS_POLICY")
-	}
+	file = policyPath(file, getenv)
 	if file == "" {
 		return policies.Default(opts)
 	}

@@ -85,7 +85,7 @@ func runPolicyExplain(ctx context.Context, args []string, getenv func(string) st
 	if *surface == "" {
 		*surface, _, _ = strings.Cut(*principal, ":")
 	}
-	ex := app.policy.Explain(ctx, policy.Input{
+	ex := app.currentPolicy().Explain(ctx, policy.Input{
 		Principal: *principal, Identities: identities, Surface: *surface, Action: &a.Action,
 		Args: callArgs, Project: *project, Organization: *org,
 	})

@@ -10,6 +10,9 @@ import (
 const usageText = `supaops-mcp operates Supabase projects through the Management API, safely.
 
 Usage:
+  supaops-mcp [serve] [--sandbox | --api-url URL] [--read-only] [--project-ref REF] [--toolsets a,b|all]
+              [--policy FILE] [--store FILE] [--http ADDR [--tokens-file FILE] [--allowed-origins a,b]]
+                         serve MCP over stdio (what an MCP client starts), or streamable HTTP at ADDR/mcp
   supaops-mcp actions [--format table|tsv|json] [--toolset NAME] [--risk read|write|destructive]
   supaops-mcp call ACTION [key=value ...] [--json '{...}'] [--sandbox] [--api-url URL] [--wait]
                          [--confirm TOKEN] [--policy FILE] [--store FILE]
@@ -43,12 +46,14 @@ func usagef(format string, args ...any) error {
 // run is the whole program; main only supplies the process's environment.
 // stdin is taken for the MCP stdio transport.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usageText)
-		return usagef("no command given")
+	// No command, or flags only: serve MCP (what an MCP client starts).
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" && args[0] != "--version" {
+		return runServe(ctx, args, getenv, stdin, stdout, stderr)
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
+	case "serve":
+		return runServe(ctx, rest, getenv, stdin, stdout, stderr)
 	case "actions":
 		return runActions(rest, stdout)
 	case "call":
@@ -68,7 +73,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprint(stdout, usageText)
 		return nil
 	default:
-		return usagef("unknown command %q (commands: actions, call, policy, approvals, audit, sandbox, version)", cmd)
+		return usagef("unknown command %q (commands: serve, actions, call, policy, approvals, audit, sandbox, version)", cmd)
 	}
 }
 

@@ -96,7 +96,12 @@ func TestCommandErrors(t *testing.T) {
 		wantUsage bool
 		want      []string
 	}{
-		{"no command", nil, nil, true, []string{"no command"}},
+		{"serving needs a token", map[string]string{}, nil, false, []string{"SUPABASE_ACCESS_TOKEN"}},
+		{"bad project ref", nil, []string{"--sandbox", "--project-ref", "Short"}, true, []string{"20 lowercase letters"}},
+		{"unknown toolset to serve", nil, []string{"--sandbox", "--toolsets", "projects,nope"}, true, []string{"nope"}},
+		{"tokens without http", nil, []string{"--sandbox", "--tokens-file", "/tmp/x"}, true, []string{"only apply with --http"}},
+		{"http off loopback without tokens", nil, []string{"--sandbox", "--http", "0.0.0.0:8080"}, true, []string{"tokens"}},
+		{"unknown serve flag", nil, []string{"--sandbox", "--read-write"}, true, []string{"read-write"}},
 		{"unknown command", nil, []string{"serve-all"}, true, []string{"unknown command"}},
 		{"bad format", nil, []string{"actions", "--format", "xml"}, true, []string{"table, tsv, json"}},
 		{"unknown toolset", nil, []string{"actions", "--toolset", "nope"}, true, []string{"branching"}},
