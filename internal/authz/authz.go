@@ -110,7 +110,7 @@ func (a *Authorizer) approve(ctx context.Context, call pipeline.Call, b consent.
 			d.Reason = joinReason(d.Reason, "approved by "+strings.Join(voters(approval), ", "))
 			return d, nil
 		case errors.Is(err, consent.ErrPending), errors.Is(err, consent.ErrNotEnoughApprovals):
-			d.Token = call.Confirmation
+			d.Token, d.ApprovalID = call.Confirmation, approval.ID
 			d.Reason = joinReason(d.Reason, fmt.Sprintf("approval %s is still waiting: %d of %d approvals", approval.ID, len(approval.Votes), approval.Needed))
 			return d, nil
 		case !isRefusal(err):
@@ -124,7 +124,7 @@ func (a *Authorizer) approve(ctx context.Context, call pipeline.Call, b consent.
 	if err != nil {
 		return pipeline.Decision{}, fmt.Errorf("requesting approval: %w", err)
 	}
-	d.Token = approval.Token
+	d.Token, d.ApprovalID = approval.Token, approval.ID
 	d.Reason = joinReason(d.Reason, fmt.Sprintf("approval request %s opened; an approver runs `supaops-mcp approvals approve %s`", approval.ID, approval.ID))
 	return d, nil
 }

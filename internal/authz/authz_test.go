@@ -183,6 +183,9 @@ func TestApproval(t *testing.T) {
 		t.Fatalf("pending approvals %v %v", list, err)
 	}
 	id := list[0].ID
+	if d.ApprovalID != id {
+		t.Errorf("decision names approval %q, the store holds %q", d.ApprovalID, id)
+	}
 
 	d, _ = f.authz.Authorize(ctx, f.call(t, "slack:user:UDEV", "project_pause", args, token))
 	if d.Effect != pipeline.Approve || !strings.Contains(d.Reason, "still waiting") {

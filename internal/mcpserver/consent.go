@@ -113,7 +113,7 @@ func confirmByToken(tool string, preq pipeline.Request, d pipeline.Decision) *mc
 // awaitApproval explains an approval request: who may grant it and how,
 // and how to call again once it is granted.
 func awaitApproval(tool string, preq pipeline.Request, d pipeline.Decision) *mcp.CallToolResult {
-	id := approvalID(d.Token)
+	id := d.ApprovalID
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s needs approval by %d approver(s) (policy rule %s", preq.Action, max(1, d.Approvals), d.Rule)
 	if d.Reason != "" {
@@ -129,12 +129,3 @@ func awaitApproval(tool string, preq pipeline.Request, d pipeline.Decision) *mcp
 	return mcp.NewToolResultError(b.String())
 }
 
-// approvalID reads the request id out of an approval token
-// ("a1.<id>.<expiry>.<signature>"); approvers name requests by id.
-func approvalID(token string) string {
-	parts := strings.Split(token, ".")
-	if len(parts) == 4 && parts[0] == "a1" {
-		return parts[1]
-	}
-	return token
-}

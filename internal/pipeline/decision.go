@@ -29,8 +29,11 @@ type Decision struct {
 	// Approvers are the principal patterns allowed to approve.
 	Approvers []string `json:"approvers,omitempty"`
 	// Token is handed to the caller for confirm (a confirmation token) or
-	// approve (the pending approval's id).
+	// approve (the token to call again with once approved).
 	Token string `json:"token,omitempty"`
+	// ApprovalID names the pending approval request of an approve decision;
+	// approvers refer to it.
+	ApprovalID string `json:"approval_id,omitempty"`
 }
 
 // NotAllowedError is returned when a call was denied or needs consent first.
