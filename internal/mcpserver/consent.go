@@ -128,4 +128,3 @@ func awaitApproval(tool string, preq pipeline.Request, d pipeline.Decision) *mcp
 	fmt.Fprintf(&b, "Once it is approved, call %s again with the same arguments plus \"confirm\": %q. Do not poll in a loop.", tool, d.Token)
 	return mcp.NewToolResultError(b.String())
 }
-
