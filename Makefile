@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 BENCHTIME ?= 2s
 BENCHCOUNT ?= 6
 
-.PHONY: all build test vet generate check-generated lint bench run clean
+.PHONY: all build test vet generate check-generated lint bench run docker clean
 
 all: build
 
@@ -43,7 +43,11 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./... | tee bench.out
 
 run: build
-	$(BIN)/supaops-mcp call projects_list --sandbox
+	$(BIN)/supaops-mcp --sandbox --http 127.0.0.1:8765
+
+# Needs a Docker engine (the CI machines have none, so CI does not build the image).
+docker:
+	docker build --build-arg VERSION=$(VERSION) -t supaops:$(VERSION) .
 
 clean:
 	rm -rf $(BIN) bench.out
