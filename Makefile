@@ -11,11 +11,13 @@ BENCHCOUNT ?= 6
 
 all: build
 
+# Static, as in the container image.
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/supaops-mcp ./cmd/mcp
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/supaops-mcp ./cmd/mcp
 
-# The README's test command: generated code is current, vet is clean, every test passes.
-test: check-generated vet
+# The README's test command: generated code is current, vet is clean, the
+# static binary builds, every test passes.
+test: check-generated vet build
 	$(GO) test -race -count=1 -timeout 10m ./...
 
 vet:
