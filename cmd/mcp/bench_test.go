@@ -16,6 +16,7 @@ import (
 
 	"github.com/supaops/supaops/internal/audit"
 	"github.com/supaops/supaops/internal/client"
+	"github.com/supaops/supaops/internal/interleave"
 	"github.com/supaops/supaops/internal/mcphttp"
 	"github.com/supaops/supaops/internal/mcpserver"
 	"github.com/supaops/supaops/internal/pipeline"
@@ -109,29 +110,7 @@ func benchHTTPToolCall(b *testing.B, withAudit bool) {
 			b.Fatal(err)
 		}
 	}
-	var mcpTimes, directTimes []time.Duration
-	i := 0
-	for b.Loop() {
-		first, second := viaMCP, direct
-		if i%2 == 1 {
-			first, second = direct, viaMCP
-		}
-		t0 := time.Now()
-		first()
-		t1 := time.Now()
-		second()
-		t2 := time.Now()
-		if i%2 == 0 {
-			mcpTimes, directTimes = append(mcpTimes, t1.Sub(t0)), append(directTimes, t2.Sub(t1))
-		} else {
-			directTimes, mcpTimes = append(directTimes, t1.Sub(t0)), append(mcpTimes, t2.Sub(t1))
-		}
-		i++
-	}
-	m, d := medianDuration(mcpTimes), medianDuration(directTimes)
-	b.ReportMetric(float64(m.Microseconds()), "mcp-http-µs")
-	b.ReportMetric(float64(d.Microseconds()), "direct-µs")
-	b.ReportMetric(float64(m)/float64(d), "ratio")
+	interleave.Compare(b, "mcp-http", viaMCP, "direct", direct)
 }
 
 // BenchmarkToolsListBytes reports the size of tools/list for each profile.
@@ -160,15 +139,6 @@ func BenchmarkToolsListBytes(b *testing.B) {
 			b.ReportMetric(float64(n), "bytes")
 		})
 	}
-}
-
-func medianDuration(d []time.Duration) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 func medianFloat(f []float64) float64 {

@@ -20,6 +20,8 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/supaops/supaops/internal/interleave"
 )
 
 var built struct {
@@ -40,7 +42,7 @@ func binary(tb testing.TB) string {
 		built.path = filepath.Join(dir, "supaops-mcp")
 		out, err := exec.Command("go", "build", "-o", built.path, ".").CombinedOutput()
 		if err != nil {
-			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+			built.err = fmt.Errorf("go build: %w\n%s", err, out)
 		}
 	})
 	if built.err != nil {
@@ -263,7 +265,7 @@ func BenchmarkStartupToToolsList(b *testing.B) {
 		_ = s.cmd.Process.Kill()
 		_ = s.cmd.Wait()
 	}
-	b.ReportMetric(float64(medianDuration(times).Microseconds())/1000, "ms-to-tools/list")
+	b.ReportMetric(float64(interleave.Median(times).Microseconds())/1000, "ms-to-tools/list")
 	b.ReportMetric(medianFloat(rss), "idle-RSS-MiB")
 }
 

@@ -2,42 +2,19 @@ package consent
 
 import (
 	"errors"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/supaops/supaops/internal/store"
+	"github.com/supaops/supaops/internal/store/storetest"
 )
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock and openStore are the shared test helpers under short local names.
+type clock = storetest.Clock
 
-func newClock() *clock { return &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
+func newClock() *clock { return storetest.NewClock() }
 
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func openStore(t testing.TB) *store.Store {
-	t.Helper()
-	st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "supaops.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
+func openStore(t testing.TB) *store.Store { return storetest.Open(t) }
 
 func reopen(t testing.TB, st *store.Store) *store.Store {
 	t.Helper()

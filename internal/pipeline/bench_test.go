@@ -6,12 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/supaops/supaops/internal/client"
+	"github.com/supaops/supaops/internal/interleave"
 	"github.com/supaops/supaops/internal/pipeline"
 	"github.com/supaops/supaops/internal/sandbox"
 )
@@ -60,38 +60,7 @@ func BenchmarkPipelineVsDirect(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	var viaPipeline, viaDirect []time.Duration
-	i := 0
-	for b.Loop() {
-		first, second := callPipeline, callDirect
-		if i%2 == 1 {
-			first, second = callDirect, callPipeline
-		}
-		t0 := time.Now()
-		first()
-		t1 := time.Now()
-		second()
-		t2 := time.Now()
-		if i%2 == 0 {
-			viaPipeline, viaDirect = append(viaPipeline, t1.Sub(t0)), append(viaDirect, t2.Sub(t1))
-		} else {
-			viaDirect, viaPipeline = append(viaDirect, t1.Sub(t0)), append(viaPipeline, t2.Sub(t1))
-		}
-		i++
-	}
-	mp, md := median(viaPipeline), median(viaDirect)
-	b.ReportMetric(float64(mp.Microseconds()), "pipeline-µs")
-	b.ReportMetric(float64(md.Microseconds()), "direct-µs")
-	b.ReportMetric(float64(mp)/float64(md), "ratio")
-}
-
-func median(d []time.Duration) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[len(s)/2]
+	interleave.Compare(b, "pipeline", callPipeline, "direct", callDirect)
 }
 
 // BenchmarkCollapse100 sends 100 concurrent identical GETs through the

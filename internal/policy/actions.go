@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/supaops/supaops/internal/action"
+	"github.com/supaops/supaops/internal/suggest"
 )
 
 // catalogue is what action selectors are checked against at load.
@@ -78,7 +79,7 @@ func compileAction(sel string, cat *catalogue) (actionSelector, error) {
 	s := actionSelector{kind: byName, name: g, src: sel}
 	if g.isLiteral() {
 		if !cat.names[sel] {
-			return actionSelector{}, fmt.Errorf("unknown action %q%s", sel, suggest(sel, sortedKeys(cat.names)))
+			return actionSelector{}, fmt.Errorf("unknown action %q%s", sel, didYouMean(sel, sortedKeys(cat.names)))
 		}
 		return s, nil
 	}
@@ -120,11 +121,11 @@ func (s actionSet) matchedBy(a *action.Action) (string, bool) {
 	return "", false
 }
 
-// suggest names the closest candidate, if one is near enough to be a typo.
-func suggest(name string, candidates []string) string {
+// didYouMean names the closest candidate, if one is near enough to be a typo.
+func didYouMean(name string, candidates []string) string {
 	best, bestDist := "", len(name)/3+2
 	for _, c := range candidates {
-		if d := editDistance(name, c); d < bestDist {
+		if d := suggest.EditDistance(name, c); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
@@ -132,26 +133,6 @@ func suggest(name string, candidates []string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %s?)", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func (s actionSet) String() string {

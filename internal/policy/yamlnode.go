@@ -33,7 +33,7 @@ func (ps *problems) fields(n *yaml.Node, what string, known ...string) map[strin
 		if !contains(known, k.Value) {
 			sorted := append([]string(nil), known...)
 			sort.Strings(sorted)
-			ps.add(k.Line, "%s: unknown key %q%s (known: %s)", what, k.Value, suggest(k.Value, sorted), strings.Join(sorted, ", "))
+			ps.add(k.Line, "%s: unknown key %q%s (known: %s)", what, k.Value, didYouMean(k.Value, sorted), strings.Join(sorted, ", "))
 			continue
 		}
 		if prev, dup := out[k.Value]; dup {

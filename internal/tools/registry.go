@@ -17,6 +17,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/supaops/supaops/internal/action"
+	"github.com/supaops/supaops/internal/suggest"
 )
 
 //go:generate go run ./gen -catalogue catalogue.tsv -json actions.gen.json -go bindings.gen.go
@@ -138,7 +139,7 @@ func (r *Registry) Lookup(name string) (*Action, error) {
 	for _, a := range r.actions {
 		names = append(names, a.Name)
 	}
-	return nil, &UnknownActionError{Name: name, Suggestions: closest(name, names, 3)}
+	return nil, &UnknownActionError{Name: name, Suggestions: suggest.Closest(name, names, 3)}
 }
 
 // Find returns the descriptor of the action called name.

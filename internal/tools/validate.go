@@ -12,6 +12,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
+
+	"github.com/supaops/supaops/internal/suggest"
 )
 
 // FieldProblem is one thing wrong with one argument.
@@ -94,7 +96,7 @@ func (a *Action) Validate(args map[string]any) error {
 	for name := range args {
 		if _, ok := a.properties[name]; !ok {
 			problem := "unknown argument"
-			if near := closest(name, a.ArgumentNames(), 1); len(near) == 1 {
+			if near := suggest.Closest(name, a.ArgumentNames(), 1); len(near) == 1 {
 				problem += fmt.Sprintf(" (did you mean %s?)", near[0])
 			}
 			unknown = append(unknown, FieldProblem{Field: name, Problem: problem})

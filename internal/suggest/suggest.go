@@ -1,13 +1,16 @@
-package tools
+// Package suggest finds the names closest to a mistyped one, for "did you
+// mean" hints in errors.
+package suggest
 
 import (
 	"sort"
 	"strings"
 )
 
-// closest returns up to n candidates nearest to name: those containing it or
-// contained in it first, then by edit distance, leaving out the far-fetched.
-func closest(name string, candidates []string, n int) []string {
+// Closest returns up to n candidates nearest to name: those containing it,
+// contained in it or made of the same words first, then by edit distance,
+// leaving out the far-fetched.
+func Closest(name string, candidates []string, n int) []string {
 	type scored struct {
 		name  string
 		score int
@@ -15,11 +18,11 @@ func closest(name string, candidates []string, n int) []string {
 	name = strings.ToLower(strings.TrimSpace(name))
 	var list []scored
 	for _, c := range candidates {
-		d := editDistance(name, c)
+		d := EditDistance(name, c)
 		if name != "" && (strings.Contains(c, name) || strings.Contains(name, c)) {
 			d = 0
 		}
-		// Also match on words in either order: "pause_project" finds project_pause.
+		// Words in either order: "pause_project" finds project_pause.
 		if sameWords(name, c) {
 			d = 0
 		}
@@ -57,8 +60,8 @@ func sameWords(a, b string) bool {
 
 func isSeparator(r rune) bool { return r == '_' || r == '-' || r == ' ' || r == '.' }
 
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance between a and b.
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {

@@ -1,0 +1,45 @@
+package suggest
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestClosest(t *testing.T) {
+	names := []string{"project_get", "project_pause", "projects_list", "database_query", "branch_get"}
+	tests := []struct {
+		name string
+		want string // "" means no suggestion
+	}{
+		{"project_gte", "project_get"},
+		{"pause_project", "project_pause"},
+		{"projects", "projects_list"},
+		{"database_querry", "database_query"},
+		{"zzzz_qqqq_xxxx", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Closest(tt.name, names, 3)
+			if tt.want == "" {
+				if len(got) != 0 {
+					t.Errorf("got %v, want nothing", got)
+				}
+				return
+			}
+			if !slices.Contains(got, tt.want) {
+				t.Errorf("got %v, want it to include %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want int
+	}{{"", "", 0}, {"abc", "abc", 0}, {"abc", "abd", 1}, {"kitten", "sitting", 3}, {"", "ab", 2}} {
+		if got := EditDistance(tt.a, tt.b); got != tt.want {
+			t.Errorf("EditDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
