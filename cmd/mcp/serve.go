@@ -93,6 +93,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		log.Info().Int("tools", len(srv.ToolNames())).Bool("sandbox", *useSandbox).Msg("serving MCP over stdio")
 		return srv.ServeStdio(ctx, stdin, stdout)
 	}
+	*httpAddr = loopbackByDefault(*httpAddr)
 	cfg := mcphttp.Config{Addr: *httpAddr, AllowedOrigins: splitList(*origins), Logger: log}
 	if *tokensFile != "" {
 		if cfg.Tokens, err = mcphttp.LoadTokensFile(*tokensFile); err != nil {
@@ -104,6 +105,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	fmt.Fprintf(stderr, "supaops MCP server on http://%s/mcp (%d tools%s)\n", *httpAddr, len(srv.ToolNames()), sandboxNote(*useSandbox))
 	return mcphttp.Serve(ctx, srv.MCP(), cfg)
+}
+
+// loopbackByDefault binds loopback when the address names no host (":8080",
+// or a bare port): listening on every interface must be asked for by name.
+func loopbackByDefault(addr string) string {
+	if !strings.Contains(addr, ":") {
+		return "127.0.0.1:" + addr
+	}
+	if strings.HasPrefix(addr, ":") {
+		return "127.0.0.1" + addr
+	}
+	return addr
 }
 
 func sandboxNote(sandbox bool) string {
