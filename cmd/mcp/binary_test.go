@@ -284,3 +284,55 @@ func residentMiB(tb testing.TB, pid int) float64 {
 	tb.Fatal("no VmRSS")
 	return 0
 }
+
+// TestServerReloadsItsPolicy changes the policy file under a running server:
+// a good change takes effect, a bad one is refused and the last good policy
+// stays in force.
+func TestServerReloadsItsPolicy(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "policy.yaml")
+	write := func(src string) {
+		t.Helper()
+		// Write then rename, as editors do, so the server never reads half a file.
+		tmp := file + ".tmp"
+		if err := os.WriteFile(tmp, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, file); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const header = "version: 1\ndefaults: {read: allow, write: confirm, destructive: deny}\n"
+	write(header + "rules:\n  - {name: no-project-get, effect: deny, actions: [project_get]}\n")
+	s := startStdio(t, "--sandbox", "--policy", file)
+	s.send(t, initialize)
+	s.await(t, 1)
+	s.send(t, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	id := 10
+	call := func() string {
+		id++
+		s.send(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"project_get","arguments":{"ref":"sandboxprodxxxxxxxxx"}}}`, id))
+		return fmt.Sprint(s.await(t, id)["result"])
+	}
+	if got := call(); !strings.Contains(got, "no-project-get") {
+		t.Fatalf("the first policy denies project_get: %s", got)
+	}
+	write(header)
+	waitFor(t, func() bool { return !strings.Contains(call(), "no-project-get") })
+	write(header + "rules:\n  - {name: broken, effect: maybe}\n")
+	time.Sleep(3 * time.Second) // two polls of the file
+	if got := call(); strings.Contains(got, "isError:true") {
+		t.Errorf("a bad file must leave the last good policy in force: %s", got)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 15 s")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
