@@ -75,7 +75,7 @@ func (a *Authorizer) Authorize(ctx context.Context, call pipeline.Call) (pipelin
 	case policy.Confirm:
 		return a.confirm(ctx, call, binding, out, pol)
 	case policy.Approve:
-		return a.approve(ctx, call, binding, out, pol)
+		return a.approve(ctx, call, in.Organization, binding, out, pol)
 	}
 	return out, nil
 }
@@ -101,7 +101,7 @@ func (a *Authorizer) confirm(ctx context.Context, call pipeline.Call, b consent.
 	return d, nil
 }
 
-func (a *Authorizer) approve(ctx context.Context, call pipeline.Call, b consent.Binding, d pipeline.Decision, pol *policy.Policy) (pipeline.Decision, error) {
+func (a *Authorizer) approve(ctx context.Context, call pipeline.Call, org string, b consent.Binding, d pipeline.Decision, pol *policy.Policy) (pipeline.Decision, error) {
 	if call.Confirmation != "" {
 		approval, err := a.cfg.Consent.ConsumeApproval(ctx, call.Confirmation, b)
 		switch {
@@ -120,7 +120,9 @@ func (a *Authorizer) approve(ctx context.Context, call pipeline.Call, b consent.
 		}
 	}
 	summary, _ := redact.New(call.Action.Secrets).Value(call.Args).(map[string]any)
-	approval, err := a.cfg.Consent.RequestApproval(ctx, b, max(1, d.Approvals), d.Approvers, pol.ApprovalTTL(), summary)
+	approval, err := a.cfg.Consent.RequestApproval(ctx, b, max(1, d.Approvals), d.Approvers, pol.ApprovalTTL(), consent.Details{
+		Summary: summary, Identities: call.Identities, Surface: call.Surface, Organization: org,
+	})
 	if err != nil {
 		return pipeline.Decision{}, fmt.Errorf("requesting approval: %w", err)
 	}
@@ -133,7 +135,7 @@ func (a *Authorizer) approve(ctx context.Context, call pipeline.Call, b consent.
 var ErrPolicyChanged = errors.New("the policy no longer asks for this approval")
 
 // Approve records an approver's yes. The policy is asked again about the
-// original call (with its redacted arguments): if it no longer requires
+// original call (as its requester made it, with its redacted arguments): if it no longer requires
 // approval, or the approver is not among its approvers now, the approval is
 // refused.
 func (a *Authorizer) Approve(ctx context.Context, id, approver string, identities []string) (consent.Approval, error) {
@@ -145,8 +147,13 @@ func (a *Authorizer) Approve(ctx context.Context, id, approver string, identitie
 	if !ok {
 		return req, fmt.Errorf("approval %s names an unknown action %s", id, req.Binding.Action)
 	}
+	project := req.Binding.Project
+	if strings.HasPrefix(project, "branch:") {
+		project = "" // a branch call names no project; see bindingOf
+	}
 	d := a.cfg.Policy().Decide(ctx, policy.Input{
-		Principal: req.Binding.Principal, Action: act, Args: req.Summary, Project: req.Binding.Project,
+		Principal: req.Binding.Principal, Identities: req.Identities, Surface: req.Surface,
+		Action: act, Args: req.Summary, Project: project, Organization: req.Organization,
 	})
 	if d.Effect != policy.Approve {
 		return req, fmt.Errorf("%w: it now says %s (rule %s)", ErrPolicyChanged, d.Effect, d.Rule)

@@ -248,3 +248,29 @@ func TestProjectOrgsReadsAndCaches(t *testing.T) {
 		t.Error("an unknown project must be an error")
 	}
 }
+
+// An approval is checked again in the requester's context: a rule that
+// matched through a Slack group or the project's organization must still
+// match when the approver answers.
+func TestApprovalRecheckKeepsTheRequestersContext(t *testing.T) {
+	f := newFixture(t, `version: 1
+defaults: {read: allow, write: confirm, destructive: deny}
+rules:
+  - name: devs-need-a-lead-in-acme
+    effect: approve
+    actions: [project_pause]
+    principals: ["slack:usergroup:SDEV"]
+    projects: ["org:acme"]
+    approvers: ["slack:user:ULEAD"]
+`)
+	ctx := context.Background()
+	call := f.call(t, "slack:user:UDEV", "project_pause", map[string]any{"ref": "acmeacmeacmeacmeacme"}, "")
+	call.Identities = []string{"slack:usergroup:SDEV"}
+	d, err := f.authz.Authorize(ctx, call)
+	if err != nil || d.Effect != pipeline.Approve {
+		t.Fatalf("want an approval request, got %+v %v", d, err)
+	}
+	if _, err := f.authz.Approve(ctx, d.ApprovalID, "slack:user:ULEAD", nil); err != nil {
+		t.Fatalf("the same call must still need this approval: %v", err)
+	}
+}

@@ -40,7 +40,11 @@ type Approval struct {
 	// "slack:user:U123" or "slack:user:*".
 	Approvers []string `json:"approvers"`
 	// Summary is what approvers are shown of the call: redacted arguments.
-	Summary    map[string]any `json:"summary,omitempty"`
+	Summary map[string]any `json:"summary,omitempty"`
+	// Identities, Surface and Organization are the requester's context (see Details).
+	Identities   []string `json:"identities,omitempty"`
+	Surface      string   `json:"surface,omitempty"`
+	Organization string   `json:"organization,omitempty"`
 	CreatedAt  time.Time      `json:"created_at"`
 	ExpiresAt  time.Time      `json:"expires_at"`
 	Votes      []Vote         `json:"votes,omitempty"`
@@ -85,13 +89,27 @@ func (a *Approval) closed() error {
 	return nil
 }
 
+// Details describe the requested call beyond its binding: what approvers are
+// shown, and the requester's context, so the policy can be asked again about
+// the same call when an approval arrives.
+type Details struct {
+	// Summary is shown to approvers; it should be the redacted arguments, and
+	// is redacted again here.
+	Summary map[string]any
+	// Identities, Surface and Organization are the requester's further
+	// identities (Slack groups, channel), where the call came in, and the
+	// project's organization.
+	Identities   []string
+	Surface      string
+	Organization string
+}
+
 // RequestApproval records a request for needed of the approvers (path.Match
 // patterns over approver identities) to approve the call b within ttl. The
 // returned Approval carries the id approvers act on and the Token the
-// requester consumes once it is approved. summary is shown to approvers; it
-// should be the redacted arguments, and is redacted again here.
-func (m *Manager) RequestApproval(ctx context.Context, b Binding, needed int, approvers []string, ttl time.Duration, summary map[string]any) (Approval, error) {
-	a, err := m.newApproval(b, needed, approvers, ttl, summary)
+// requester consumes once it is approved.
+func (m *Manager) RequestApproval(ctx context.Context, b Binding, needed int, approvers []string, ttl time.Duration, details Details) (Approval, error) {
+	a, err := m.newApproval(b, needed, approvers, ttl, details)
 	if err != nil {
 		return Approval{}, fmt.Errorf("requesting approval: %w", err)
 	}
@@ -109,7 +127,7 @@ func (m *Manager) RequestApproval(ctx context.Context, b Binding, needed int, ap
 	return a, nil
 }
 
-func (m *Manager) newApproval(b Binding, needed int, approvers []string, ttl time.Duration, summary map[string]any) (Approval, error) {
+func (m *Manager) newApproval(b Binding, needed int, approvers []string, ttl time.Duration, details Details) (Approval, error) {
 	if err := b.validate(); err != nil {
 		return Approval{}, err
 	}
@@ -134,9 +152,10 @@ func (m *Manager) newApproval(b Binding, needed int, approvers []string, ttl tim
 	a := Approval{
 		ID: id, Binding: b, Needed: max(needed, 1), Approvers: approvers,
 		CreatedAt: now, ExpiresAt: exp,
+		Identities: append([]string(nil), details.Identities...), Surface: details.Surface, Organization: details.Organization,
 	}
-	if summary != nil {
-		a.Summary, _ = redact.Redactor{}.Value(summary).(map[string]any)
+	if details.Summary != nil {
+		a.Summary, _ = redact.Redactor{}.Value(details.Summary).(map[string]any)
 	}
 	a.settle(now)
 	return a, nil

@@ -17,7 +17,7 @@ var approvers = []string{"slack:user:U1*", "slack:group:ops"}
 
 func request(t *testing.T, m *Manager, needed int) Approval {
 	t.Helper()
-	a, err := m.RequestApproval(t.Context(), binding(t), needed, approvers, approvalTTL, map[string]any{"ref": "abcdefghijklmnopqrst"})
+	a, err := m.RequestApproval(t.Context(), binding(t), needed, approvers, approvalTTL, Details{Summary: map[string]any{"ref": "abcdefghijklmnopqrst"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +241,7 @@ func TestRequestApprovalChecksInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := m.RequestApproval(t.Context(), tt.b, 1, tt.approvers, tt.ttl, nil); err == nil {
+			if _, err := m.RequestApproval(t.Context(), tt.b, 1, tt.approvers, tt.ttl, Details{}); err == nil {
 				t.Fatal("no error")
 			}
 		})
@@ -252,7 +252,7 @@ func TestRequestApprovalChecksInput(t *testing.T) {
 func TestApprovalSummaryAndToken(t *testing.T) {
 	m := New(openStore(t), nil)
 	a, err := m.RequestApproval(t.Context(), binding(t), 1, approvers, time.Hour,
-		map[string]any{"db_pass": "hunter2hunter2", "ref": "abc"})
+		Details{Summary: map[string]any{"db_pass": "hunter2hunter2", "ref": "abc"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +282,7 @@ func TestList(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Advance(time.Minute)
-	other, err := m.RequestApproval(t.Context(), Binding{Principal: "slack:user:U9", Action: "x", ArgsHash: "h"}, 1, approvers, time.Minute, nil)
+	other, err := m.RequestApproval(t.Context(), Binding{Principal: "slack:user:U9", Action: "x", ArgsHash: "h"}, 1, approvers, time.Minute, Details{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func TestConfirm(t *testing.T) {
 			return m.Confirm(t.Context(), tok, b)
 		}, ErrUnknown},
 		{"approval token", func(t *testing.T, m *Manager, _ *clock, _ string, b Binding) error {
-			a, err := m.RequestApproval(t.Context(), b, 1, []string{"*"}, ttl, nil)
+			a, err := m.RequestApproval(t.Context(), b, 1, []string{"*"}, ttl, Details{})
 			if err != nil {
 				t.Fatal(err)
 			}
