@@ -42,16 +42,16 @@ type Approval struct {
 	// Summary is what approvers are shown of the call: redacted arguments.
 	Summary map[string]any `json:"summary,omitempty"`
 	// Identities, Surface and Organization are the requester's context (see Details).
-	Identities   []string `json:"identities,omitempty"`
-	Surface      string   `json:"surface,omitempty"`
-	Organization string   `json:"organization,omitempty"`
-	CreatedAt  time.Time      `json:"created_at"`
-	ExpiresAt  time.Time      `json:"expires_at"`
-	Votes      []Vote         `json:"votes,omitempty"`
-	DeniedBy   string         `json:"denied_by,omitempty"`
-	DenyReason string         `json:"deny_reason,omitempty"`
-	DeniedAt   time.Time      `json:"denied_at,omitzero"`
-	UsedAt     time.Time      `json:"used_at,omitzero"`
+	Identities   []string  `json:"identities,omitempty"`
+	Surface      string    `json:"surface,omitempty"`
+	Organization string    `json:"organization,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	ExpiresAt    time.Time `json:"expires_at"`
+	Votes        []Vote    `json:"votes,omitempty"`
+	DeniedBy     string    `json:"denied_by,omitempty"`
+	DenyReason   string    `json:"deny_reason,omitempty"`
+	DeniedAt     time.Time `json:"denied_at,omitzero"`
+	UsedAt       time.Time `json:"used_at,omitzero"`
 
 	// Status is worked out when the request is read.
 	Status Status `json:"status"`
