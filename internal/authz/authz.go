@@ -67,17 +67,18 @@ func (a *Authorizer) Authorize(ctx context.Context, call pipeline.Call) (pipelin
 	}
 	d := pol.Decide(ctx, in)
 	out := fromPolicy(d)
+	if d.Effect != policy.Confirm && d.Effect != policy.Approve {
+		return out, nil
+	}
+	// Only consent needs the call bound to its exact arguments.
 	binding, err := bindingOf(call)
 	if err != nil {
 		return pipeline.Decision{}, err
 	}
-	switch d.Effect {
-	case policy.Confirm:
+	if d.Effect == policy.Confirm {
 		return a.confirm(ctx, call, binding, out, pol)
-	case policy.Approve:
-		return a.approve(ctx, call, in.Organization, binding, out, pol)
 	}
-	return out, nil
+	return a.approve(ctx, call, in.Organization, binding, out, pol)
 }
 
 func (a *Authorizer) confirm(ctx context.Context, call pipeline.Call, b consent.Binding, d pipeline.Decision, pol *policy.Policy) (pipeline.Decision, error) {
