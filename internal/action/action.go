@@ -106,10 +106,37 @@ type Action struct {
 	// logs and audit records.
 	Secrets    []string `json:"secrets,omitempty"`
 	Poll       *Poll    `json:"poll,omitempty"`
-	Deprecated bool     `json:"deprecated,omitempty"`
+	// Target names the arguments that say which project, branch or
+	// organization a call is about, so the policy can resolve and match them.
+	Target *Target `json:"target,omitempty"`
+	// SQL lists the arguments that carry PostgreSQL text; the policy sees
+	// their statement kinds.
+	SQL []string `json:"sql,omitempty"`
+	// Untrusted marks results that carry data the project's users wrote
+	// (rows, log lines, source): shown inside an untrusted-data boundary.
+	Untrusted bool `json:"untrusted,omitempty"`
+	// Narrow says how to ask for less when a result is cut; empty means it
+	// is worked out from the paging arguments.
+	Narrow     string `json:"narrow,omitempty"`
+	Deprecated bool   `json:"deprecated,omitempty"`
 	Beta       bool     `json:"beta,omitempty"`
 	Internal   bool     `json:"internal,omitempty"`
 	Note       string   `json:"note,omitempty"`
+}
+
+// Target names the arguments of an action that identify what it acts on.
+// Each field is an argument name, or empty.
+type Target struct {
+	// Project is the argument holding a project ref (a branch's own project
+	// ref too: branches are projects).
+	Project string `json:"project,omitempty"`
+	// Branch is the argument holding a branch id or a branch's project ref.
+	Branch string `json:"branch,omitempty"`
+	// Organization is the argument holding an organization slug.
+	Organization string `json:"organization,omitempty"`
+	// OrganizationID is the argument holding an organization id (deprecated
+	// by the API in favour of the slug, still accepted).
+	OrganizationID string `json:"organization_id,omitempty"`
 }
 
 // Param returns the argument called name, or false.

@@ -20,6 +20,9 @@ type entry struct {
 	risk        action.Risk
 	secrets     []string // globs over field names
 	poll        string
+	sql         []string // arguments that carry PostgreSQL
+	untrusted   bool
+	narrow      string
 	note        string
 }
 
@@ -28,7 +31,10 @@ var (
 	toolsetPattern = regexp.MustCompile(`^[a-z][a-z_]*$`)
 )
 
-const catalogueColumns = "operation_id\tname\ttoolset\trisk\tsecrets\tpoll\tnote"
+const catalogueColumns = "operation_id\tname\ttoolset\trisk\tsecrets\tpoll\tsql\tuntrusted\tnarrow\tnote"
+
+// columnCount is how many columns catalogueColumns names.
+const columnCount = 10
 
 // readCatalogue parses the curated TSV and checks each row on its own; checks
 // that need the spec happen in build.
@@ -72,10 +78,20 @@ func readCatalogue(file string) ([]entry, error) {
 
 func parseEntry(line string) (entry, error) {
 	cols := strings.Split(line, "\t")
-	if len(cols) != 7 {
-		return entry{}, fmt.Errorf("want 7 tab-separated columns, got %d", len(cols))
+	if len(cols) != columnCount {
+		return entry{}, fmt.Errorf("want %d tab-separated columns (%s), got %d", columnCount, strings.ReplaceAll(catalogueColumns, "\t", ", "), len(cols))
 	}
-	e := entry{operationID: cols[0], name: cols[1], toolset: cols[2], poll: cols[5], note: cols[6]}
+	e := entry{operationID: cols[0], name: cols[1], toolset: cols[2], poll: cols[5], narrow: cols[8], note: cols[9]}
+	if cols[6] != "" {
+		e.sql = strings.Split(cols[6], ",")
+	}
+	switch cols[7] {
+	case "":
+	case "yes":
+		e.untrusted = true
+	default:
+		return entry{}, fmt.Errorf("untrusted %q: want yes or nothing", cols[7])
+	}
 	if !namePattern.MatchString(e.name) {
 		return entry{}, fmt.Errorf("name %q is not snake_case <resource>_<verb>", e.name)
 	}

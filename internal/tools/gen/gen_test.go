@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/supaops/supaops/internal/action"
 	"github.com/supaops/supaops/internal/client"
 )
 
@@ -15,14 +16,16 @@ func TestParseEntry(t *testing.T) {
 		line    string
 		wantErr string
 	}{
-		{"v1-get-project\tproject_get\tprojects\tread\t\t\t", ""},
-		{"v1-get-project\tproject_get\tprojects\tread\tdb_pass,external_*_secret\t\t", ""},
-		{"v1-get-project\tProjectGet\tprojects\tread\t\t\t", "not snake_case"},
-		{"v1-get-project\tget\tprojects\tread\t\t\t", "not snake_case"},
-		{"v1-get-project\tproject_get\tProjects\tread\t\t\t", "toolset"},
-		{"v1-get-project\tproject_get\tprojects\tscary\t\t\t", "unknown risk"},
-		{"v1-get-project\tproject_get\tprojects\tread\t[bad\t\t", "secret pattern"},
-		{"v1-get-project\tproject_get\tprojects", "7 tab-separated columns"},
+		{"v1-get-project\tproject_get\tprojects\tread\t\t\t\t\t\t", ""},
+		{"v1-get-project\tproject_get\tprojects\tread\tdb_pass,external_*_secret\t\t\t\t\t", ""},
+		{"v1-get-project\tproject_get\tprojects\tread\t\t\tquery\tyes\tpage it\t", ""},
+		{"v1-get-project\tProjectGet\tprojects\tread\t\t\t\t\t\t", "not snake_case"},
+		{"v1-get-project\tget\tprojects\tread\t\t\t\t\t\t", "not snake_case"},
+		{"v1-get-project\tproject_get\tProjects\tread\t\t\t\t\t\t", "toolset"},
+		{"v1-get-project\tproject_get\tprojects\tscary\t\t\t\t\t\t", "unknown risk"},
+		{"v1-get-project\tproject_get\tprojects\tread\t[bad\t\t\t\t\t", "secret pattern"},
+		{"v1-get-project\tproject_get\tprojects\tread\t\t\t\tmaybe\t\t", "untrusted \"maybe\""},
+		{"v1-get-project\tproject_get\tprojects", "10 tab-separated columns"},
 	}
 	for _, tt := range tests {
 		_, err := parseEntry(tt.line)
@@ -72,13 +75,19 @@ func TestBuildRefusesBadCatalogues(t *testing.T) {
 			return strings.Replace(s, "v1-get-project\tproject_get\t", "v1-get-project\tprojects_list\t", 1)
 		}, "name projects_list already used"},
 		{"missing operation", func(s string) string { return dropLine(s, "v1-get-profile\t") }, "v1-get-profile (GET /v1/profile) has no row"},
-		{"unknown operation", func(s string) string { return s + "v1-made-up\tmade_up\tprojects\tread\t\t\t\n" }, "v1-made-up is not in the spec"},
+		{"unknown operation", func(s string) string { return s + "v1-made-up\tmade_up\tprojects\tread\t\t\t\t\t\t\n" }, "v1-made-up is not in the spec"},
 		{"secret that matches nothing", func(s string) string {
 			return strings.Replace(s, "branch_get\tbranching\tread\tdb_pass,jwt_secret", "branch_get\tbranching\tread\tdb_password", 1)
 		}, `secret pattern "db_password" matches no field`},
 		{"poll of a missing action", func(s string) string {
 			return strings.Replace(s, "project_get status=INACTIVE", "project_fetch status=INACTIVE", 1)
 		}, "poll action project_fetch does not exist"},
+		{"sql argument that does not exist", func(s string) string {
+			return strings.Replace(s, "database_query_read_only\tdatabase\tread\t\t\tquery", "database_query_read_only\tdatabase\tread\t\t\tsql", 1)
+		}, `sql argument "sql" is not an argument`},
+		{"sql argument that is not text", func(s string) string {
+			return strings.Replace(s, "database_query\tdatabase\tdestructive\t\t\tquery", "database_query\tdatabase\tdestructive\t\t\tquery,read_only", 1)
+		}, `sql argument "read_only" is not a string`},
 		{"poll value not in the enum", func(s string) string {
 			return strings.Replace(s, "project_get status=INACTIVE", "project_get status=ASLEEP", 1)
 		}, "poll value ASLEEP is not a value"},
@@ -103,6 +112,32 @@ func TestBuildRefusesBadCatalogues(t *testing.T) {
 				t.Errorf("error %v, want %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestTargetOf checks which arguments name a project, branch or
+// organization: a {slug} names an organization only under /v1/organizations.
+func TestTargetOf(t *testing.T) {
+	param := func(name string, in action.Location) action.Param { return action.Param{Name: name, In: in} }
+	tests := []struct {
+		path   string
+		params []action.Param
+		want   *action.Target
+	}{
+		{"/v1/projects/{ref}", []action.Param{param("ref", action.InPath)}, &action.Target{Project: "ref"}},
+		{"/v1/branches/{branch_id_or_ref}", []action.Param{param("branch_id_or_ref", action.InPath)}, &action.Target{Branch: "branch_id_or_ref"}},
+		{"/v1/snippets", []action.Param{param("project_ref", action.InQuery)}, &action.Target{Project: "project_ref"}},
+		{"/v1/organizations/{slug}/members", []action.Param{param("slug", action.InPath)}, &action.Target{Organization: "slug"}},
+		{"/v1/projects/{ref}/functions", []action.Param{param("ref", action.InPath), param("slug", action.InQuery)}, &action.Target{Project: "ref"}},
+		{"/v1/projects", []action.Param{param("organization_slug", action.InBodyField), param("organization_id", action.InBodyField)},
+			&action.Target{Organization: "organization_slug", OrganizationID: "organization_id"}},
+		{"/v1/projects", nil, nil},
+	}
+	for _, tt := range tests {
+		got := targetOf(tt.path, tt.params)
+		if (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want {
+			t.Errorf("targetOf(%s) = %+v, want %+v", tt.path, got, tt.want)
+		}
 	}
 }
 

@@ -167,6 +167,8 @@ func newOperation(method, p string, item *openapi3.PathItem, o *openapi3.Operati
 			Deprecated:  o.Deprecated,
 			Beta:        beta,
 			Internal:    o.Extensions["x-internal"] == true,
+			Untrusted:   e.untrusted,
+			Narrow:      e.narrow,
 			Note:        e.note,
 		},
 		goName: goName(o.OperationID),
@@ -240,7 +242,54 @@ func newOperation(method, p string, item *openapi3.PathItem, o *openapi3.Operati
 	if err := op.expandSecrets(e.secrets, input); err != nil {
 		return nil, err
 	}
+	if err := op.setSQL(e.sql, props); err != nil {
+		return nil, err
+	}
+	op.Target = targetOf(op.Path, op.Params)
 	return op, nil
+}
+
+// setSQL checks that every SQL argument the catalogue names is a string
+// argument of the action: a typo would leave SQL unclassified.
+func (op *operation) setSQL(names []string, props map[string]any) error {
+	for _, name := range names {
+		schema, ok := props[name].(map[string]any)
+		if !ok {
+			return fmt.Errorf("sql argument %q is not an argument of the action", name)
+		}
+		if schema["type"] != "string" {
+			return fmt.Errorf("sql argument %q is not a string", name)
+		}
+		op.SQL = append(op.SQL, name)
+	}
+	return nil
+}
+
+// targetOf works out which arguments name the project, branch or
+// organization a call is about, from the API's naming conventions: {ref} and
+// project_ref are project refs, {branch_id_or_ref} a branch, {slug} under
+// /v1/organizations and organization_slug an organization. A {slug} elsewhere
+// names a function, not an organization.
+func targetOf(path string, params []action.Param) *action.Target {
+	var t action.Target
+	for _, p := range params {
+		switch {
+		case p.Name == "ref" && p.In == action.InPath, p.Name == "project_ref":
+			t.Project = p.Name
+		case p.Name == "branch_id_or_ref" && p.In == action.InPath:
+			t.Branch = p.Name
+		case p.Name == "slug" && p.In == action.InPath && strings.HasPrefix(path, "/v1/organizations/{slug}"):
+			t.Organization = p.Name
+		case p.Name == "organization_slug":
+			t.Organization = p.Name
+		case p.Name == "organization_id" && p.In == action.InBodyField:
+			t.OrganizationID = p.Name
+		}
+	}
+	if t == (action.Target{}) {
+		return nil
+	}
+	return &t
 }
 
 // addBody offers an object body's fields as arguments of their own (what a
