@@ -104,8 +104,8 @@ type Action struct {
 	OutputContentType string `json:"output_content_type,omitempty"`
 	// Secrets are field names whose values are redacted in results, arguments,
 	// logs and audit records.
-	Secrets    []string `json:"secrets,omitempty"`
-	Poll       *Poll    `json:"poll,omitempty"`
+	Secrets []string `json:"secrets,omitempty"`
+	Poll    *Poll    `json:"poll,omitempty"`
 	// Target names the arguments that say which project, branch or
 	// organization a call is about, so the policy can resolve and match them.
 	Target *Target `json:"target,omitempty"`
@@ -119,9 +119,9 @@ type Action struct {
 	// is worked out from the paging arguments.
 	Narrow     string `json:"narrow,omitempty"`
 	Deprecated bool   `json:"deprecated,omitempty"`
-	Beta       bool     `json:"beta,omitempty"`
-	Internal   bool     `json:"internal,omitempty"`
-	Note       string   `json:"note,omitempty"`
+	Beta       bool   `json:"beta,omitempty"`
+	Internal   bool   `json:"internal,omitempty"`
+	Note       string `json:"note,omitempty"`
 }
 
 // Target names the arguments of an action that identify what it acts on.
