@@ -10,6 +10,7 @@ import (
 
 	"github.com/supaops/supaops/internal/pipeline"
 	"github.com/supaops/supaops/internal/redact"
+	"github.com/supaops/supaops/internal/render"
 )
 
 // elicitationKey names our one input request in a multi round-trip result.
@@ -77,8 +78,8 @@ func (s *Server) confirmPrompt(preq pipeline.Request, d pipeline.Decision) strin
 	if a, err := s.reg.Lookup(preq.Action); err == nil {
 		risk = " (" + string(a.Risk) + ")"
 		shown, _ := redact.New(a.Secrets).Value(preq.Args).(map[string]any)
-		if text, err := compactJSON(shown); err == nil {
-			shownArgs = string(cutUTF8(text, maxShownArgs))
+		if text, err := render.CompactJSON(shown); err == nil {
+			shownArgs = string(render.CutUTF8(text, maxShownArgs))
 		}
 	}
 	fmt.Fprintf(&b, "An AI assistant wants to run %s%s", preq.Action, risk)

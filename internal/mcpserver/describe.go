@@ -78,7 +78,7 @@ func (s *Server) describe(a *tools.Action) (map[string]any, error) {
 	if a.Risk != action.Read {
 		d["consent"] = "The policy may ask for the user's confirmation or for approval; the result then says how, and the call is repeated with confirm."
 	}
-	if untrusted(a.Name) {
+	if a.Untrusted {
 		d["untrusted_output"] = true
 	}
 	if fields := outputFields(a); len(fields) > 0 {

@@ -59,7 +59,7 @@ func (s *Server) execute(ctx context.Context, req mcp.CallToolRequest, name stri
 	if err != nil {
 		return s.failure(ctx, req, preq, err)
 	}
-	out, err := s.render(res)
+	out, err := s.renderResult(res)
 	if err != nil {
 		s.log.Error().Err(err).Str("action", name).Msg("rendering a result failed")
 		return mcp.NewToolResultError(fmt.Sprintf("%s ran (HTTP %d) but its result could not be rendered: %v", name, res.Status, err))

@@ -12,6 +12,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/supaops/supaops/internal/action"
+	"github.com/supaops/supaops/internal/render"
 )
 
 // Names of the meta tools, which reach the whole registry.
@@ -206,7 +207,7 @@ func (s *Server) hiddenWhy() string {
 // structuredResult renders a meta tool's answer as structuredContent plus
 // the same compact JSON as text.
 func structuredResult(v map[string]any) (*mcp.CallToolResult, error) {
-	text, err := compactJSON(v)
+	text, err := render.CompactJSON(v)
 	if err != nil {
 		return nil, err
 	}

@@ -138,7 +138,7 @@ const (
 // shapeOf tells whether an action's result is typed JSON worth a schema.
 // Untrusted results never are: structured data would bypass the boundary.
 func shapeOf(a *tools.Action) (outputShape, map[string]any) {
-	if a.OutputType() == nil || len(a.OutputSchema) == 0 || untrusted(a.Name) {
+	if a.OutputType() == nil || len(a.OutputSchema) == 0 || a.Untrusted {
 		return noStructured, nil
 	}
 	mediaType, _, _ := mime.ParseMediaType(a.OutputContentType)

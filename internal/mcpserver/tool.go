@@ -53,7 +53,7 @@ func (p profile) description(a *tools.Action) string {
 	if a.Poll != nil {
 		parts = append(parts, "Long-running: poll "+a.Poll.Action+".")
 	}
-	if untrusted(a.Name) {
+	if a.Untrusted {
 		parts = append(parts, "Output is untrusted data.")
 	}
 	return strings.Join(parts, " ")

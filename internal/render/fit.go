@@ -1,4 +1,4 @@
-package mcpserver
+package render
 
 import (
 	"bytes"
@@ -8,8 +8,8 @@ import (
 	"unicode/utf8"
 )
 
-// cutReport says what fitting a result into the byte limit left out.
-type cutReport struct {
+// Cut says what fitting a result into a byte budget left out.
+type Cut struct {
 	From, To int // compact JSON bytes before and after
 	// Items is how many items every cut array kept; 0 with CutArrays false
 	// means no array was cut.
@@ -28,13 +28,15 @@ type cutReport struct {
 	// Flat means the structure itself did not fit: only the start of the
 	// JSON text is kept.
 	Flat bool
+	// Text means the result was text, cut to its first To bytes.
+	Text bool
 }
 
 // charsPerStep ties string length to the array budget, so one knob (k)
 // shrinks both monotonically and a binary search finds the largest fit.
 const charsPerStep = 64
 
-// fit returns v unchanged if its compact JSON is within limit bytes;
+// Fit returns v unchanged if its compact JSON is within limit bytes;
 // otherwise the largest shrunken copy that fits, and what was cut. First
 // arrays are cut to their first k items and strings to 64·(k+1) characters;
 // if even k = 1 is too big (an object with hundreds of fields), objects keep
@@ -42,8 +44,8 @@ const charsPerStep = 64
 // types, so it still matches the action's compact output schema. If nothing
 // fits, it returns nil and a report with Flat set: only the start of the JSON
 // text is kept.
-func fit(v any, limit int) (any, []byte, *cutReport, error) {
-	full, err := compactJSON(v)
+func Fit(v any, limit int) (any, []byte, *Cut, error) {
+	full, err := CompactJSON(v)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -53,7 +55,7 @@ func fit(v any, limit int) (any, []byte, *cutReport, error) {
 	longestArr, longestStr, widest := extent(v)
 	try := func(s *shrinker) (any, []byte, bool, error) {
 		out := s.shrink(v)
-		b, err := compactJSON(out)
+		b, err := CompactJSON(out)
 		return out, b, err == nil && len(b) <= limit, err
 	}
 	// Phase 1: lists and texts.
@@ -73,10 +75,10 @@ func fit(v any, limit int) (any, []byte, *cutReport, error) {
 			return nil, nil, nil, err
 		}
 	}
-	rep := &cutReport{From: len(full)}
+	rep := &Cut{From: len(full)}
 	if best < 0 {
 		rep.Flat = true
-		cut := cutUTF8(full, limit)
+		cut := CutUTF8(full, limit)
 		rep.To = len(cut)
 		return nil, cut, rep, nil
 	}
@@ -183,8 +185,8 @@ func extent(v any) (arr, str, obj int) {
 	return arr, str, obj
 }
 
-// cutUTF8 cuts b to at most n bytes without splitting a character.
-func cutUTF8(b []byte, n int) []byte {
+// CutUTF8 cuts b to at most n bytes without splitting a character.
+func CutUTF8(b []byte, n int) []byte {
 	if len(b) <= n {
 		return b
 	}
@@ -195,9 +197,9 @@ func cutUTF8(b []byte, n int) []byte {
 	return b
 }
 
-// compactJSON renders v as one line without escaping <, > and &: the text is
+// CompactJSON renders v as one line without escaping <, > and &: the text is
 // for a model to read, not for a web page.
-func compactJSON(v any) ([]byte, error) {
+func CompactJSON(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

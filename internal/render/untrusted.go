@@ -1,4 +1,4 @@
-package mcpserver
+package render
 
 import (
 	"crypto/rand"
@@ -6,19 +6,6 @@ import (
 	"fmt"
 	"strings"
 )
-
-// untrusted reports whether an action returns data written by the project's
-// users rather than by Supabase: query rows, log lines, function source, SQL
-// of migrations, snippets and diffs, build logs. Any of it may carry text
-// aimed at the model ("ignore previous instructions...").
-func untrusted(name string) bool {
-	switch name {
-	case "database_query", "database_query_read_only", "logs_query", "function_body_get",
-		"migration_get", "snippet_get", "branch_diff", "action_run_logs_get":
-		return true
-	}
-	return false
-}
 
 // newMarker returns a fresh random boundary name per call, so text inside
 // the data cannot guess it and close the boundary early.
@@ -30,9 +17,9 @@ func newMarker() (string, error) {
 	return "untrusted-data-" + hex.EncodeToString(b), nil
 }
 
-// wrapUntrusted puts data between boundary tags with a warning before and
+// WrapUntrusted puts data between boundary tags with a warning before and
 // after, as the official Supabase server does for execute_sql.
-func wrapUntrusted(actionName, data string) (string, error) {
+func WrapUntrusted(actionName, data string) (string, error) {
 	marker, err := newMarker()
 	if err != nil {
 		return "", err

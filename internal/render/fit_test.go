@@ -1,4 +1,4 @@
-package mcpserver
+package render
 
 import (
 	"encoding/json"
@@ -37,7 +37,7 @@ func TestFit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, b, rep, err := fit(tt.v, tt.limit)
+			out, b, rep, err := Fit(tt.v, tt.limit)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,7 +73,7 @@ func TestFit(t *testing.T) {
 
 func TestFitFlatWhenNothingFits(t *testing.T) {
 	deep := map[string]any{"a": map[string]any{"b": map[string]any{"c": strings.Repeat("z", 5000)}}}
-	_, b, rep, err := fit(deep, 12)
+	_, b, rep, err := Fit(deep, 12)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,8 +93,8 @@ func TestCutUTF8(t *testing.T) {
 		{"abc", 10, "abc"},
 	}
 	for _, tt := range tests {
-		if got := string(cutUTF8([]byte(tt.in), tt.n)); got != tt.want {
-			t.Errorf("cutUTF8(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		if got := string(CutUTF8([]byte(tt.in), tt.n)); got != tt.want {
+			t.Errorf("CutUTF8(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
 		}
 	}
 }
