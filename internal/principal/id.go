@@ -127,10 +127,10 @@ func Parse(s string) (string, error) {
 		return "", fmt.Errorf("empty principal: want one of %s", Help())
 	}
 	if len(t) > maxLen {
-		return "", fmt.Errorf("principal %s is %d bytes long; the longest allowed is %d", quoteShort(t), len(t), maxLen)
+		return "", fmt.Errorf("principal %s is %d bytes long; the longest allowed is %d: want one of %s", quoteShort(t), len(t), maxLen, Help())
 	}
 	if err := checkChars(t); err != nil {
-		return "", fmt.Errorf("principal %q %w", t, err)
+		return "", fmt.Errorf("principal %q %w: want one of %s", t, err, Help())
 	}
 	lower := strings.ToLower(t) // ASCII only, checked above
 	for _, f := range Forms() {
@@ -265,7 +265,7 @@ func slackID(f Form, part string) (string, error) {
 		ok = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
 	}
 	if !ok {
-		return "", fmt.Errorf("%s id %s: want %s followed by 1 to %d upper-case letters or digits, e.g. %c0123ABCD",
+		return "", fmt.Errorf("%s id %s: want %s followed by 1 to %d letters or digits, e.g. %c0123ABCD",
 			f.Kind, quoteShort(part), orList(f.Leading), MaxNameLen-1, f.Leading[0])
 	}
 	return id, nil
@@ -279,11 +279,11 @@ func checkChars(s string) error {
 		case r == utf8.RuneError:
 			return fmt.Errorf("is not valid UTF-8 (at byte %d)", i)
 		case unicode.IsSpace(r):
-			return fmt.Errorf("contains whitespace at byte %d: a principal is one word, e.g. slack:user:U123", i)
+			return fmt.Errorf("contains whitespace at byte %d", i)
 		case unicode.IsControl(r):
 			return fmt.Errorf("contains a control character at byte %d", i)
 		case r > unicode.MaxASCII:
-			return fmt.Errorf("contains the non-ASCII character %q at byte %d: principals are ASCII", r, i)
+			return fmt.Errorf("contains the non-ASCII character %q at byte %d", r, i)
 		}
 	}
 	return nil
