@@ -56,7 +56,7 @@ func TestDecidePrecedence(t *testing.T) {
 	rule := func(name, effect string) string {
 		s := "\t- name: " + name + "\n\t\teffect: " + effect + "\n\t\tactions: [project_update]\n"
 		if effect == "approve" {
-			s += "\t\tapprovers: [\"slack:user:" + name + "\"]\n"
+			s += "\t\tapprovers: [\"mcp:token:" + name + "\"]\n"
 		}
 		return s
 	}

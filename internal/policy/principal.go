@@ -1,45 +1,61 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/supaops/supaops/internal/principal"
 )
 
-// principalKinds lists the identity kinds a pattern may name. Kinds ending in
-// ':' take a name or id after them.
-func principalKinds() []string {
-	return []string{"mcp:local", "mcp:token:", "slack:user:", "slack:usergroup:", "slack:channel:", "job:", "cli:local"}
-}
-
-const principalKindsHelp = "mcp:local, mcp:token:<name>, slack:user:<id>, slack:usergroup:<id>, slack:channel:<id>, job:<name>, cli:local, or * for anyone"
+// principalKindsHelp lists what a pattern may name: the principal package's
+// forms, which are also the only identities a caller can have.
+func principalKindsHelp() string { return principal.Help() + ", or * for anyone" }
 
 // compilePrincipal checks a principal pattern names a known kind. A glob is
 // accepted when some identity of a known kind could match it ("slack:*",
 // "job:*"), so a misspelt kind ("slak:user:x") cannot silently match nobody.
+// A literal must be a principal in its canonical form: callers are matched by
+// their canonical identity, so "slack:user:u1" or "mcp:local " would match
+// nobody, and the loader keeps approvers as written.
 func compilePrincipal(pattern string) (glob, error) {
 	if pattern == "" {
-		return glob{}, fmt.Errorf("empty principal: want %s", principalKindsHelp)
+		return glob{}, fmt.Errorf("empty principal: want %s", principalKindsHelp())
 	}
 	g, err := compileGlob(pattern)
 	if err != nil {
 		return glob{}, fmt.Errorf("principal %q is not a valid glob: %w", pattern, err)
 	}
+	if g.isLiteral() {
+		return g, checkLiteralPrincipal(pattern)
+	}
 	lit := g.literalPrefix()
-	for _, kind := range principalKinds() {
-		named := strings.HasSuffix(kind, ":")
-		switch {
-		case g.isLiteral() && !named && lit == kind:
-			return g, nil
-		case g.isLiteral() && named && strings.HasPrefix(lit, kind):
-			if lit == kind {
-				return glob{}, fmt.Errorf("principal %q needs a name or id after %q", pattern, kind)
-			}
-			return g, nil
-		case !g.isLiteral() && (strings.HasPrefix(lit, kind) || strings.HasPrefix(kind, lit)):
+	for _, f := range principal.Forms() {
+		kind := f.Prefix()
+		if strings.HasPrefix(lit, kind) || strings.HasPrefix(kind, lit) {
 			return g, nil
 		}
 	}
-	return glob{}, fmt.Errorf("principal %q has an unknown kind: want %s", pattern, principalKindsHelp)
+	return glob{}, fmt.Errorf("principal %q has an unknown kind: want %s", pattern, principalKindsHelp())
+}
+
+func checkLiteralPrincipal(pattern string) error {
+	for _, f := range principal.Forms() {
+		if f.Named() && pattern == f.Prefix() {
+			return fmt.Errorf("principal %q needs a name or id after %q", pattern, f.Prefix())
+		}
+	}
+	canon, err := principal.Parse(pattern)
+	switch {
+	case errors.Is(err, principal.ErrUnknownKind):
+		return fmt.Errorf("principal %q has an unknown kind: want %s", pattern, principalKindsHelp())
+	case err != nil:
+		// Parse's message already names the principal.
+		return err
+	case canon != pattern:
+		return fmt.Errorf("principal %q is not in canonical form: write %q", pattern, canon)
+	}
+	return nil
 }
 
 // principalSet is a compiled principals list; it matches when any identity
