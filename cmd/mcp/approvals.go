@@ -10,7 +10,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/supaops/supaops/internal/app"
 	"github.com/supaops/supaops/internal/consent"
+	"github.com/supaops/supaops/internal/principal"
 )
 
 // runApprovals lets the operator's shell list, approve and deny pending
@@ -28,32 +30,55 @@ func runApprovals(ctx context.Context, args []string, getenv func(string) string
 	format := fs.String("format", "table", "list: table or json")
 	as := fs.String("as", "", "approve/deny: the approver's identity, e.g. slack:user:U123")
 	reason := fs.String("reason", "", "deny: why")
-	storeFile := fs.String("store", "", "store file (default: SUPAOPS_STORE, else ~/.local/state/supaops/supaops.db)")
-	policyFile := fs.String("policy", "", "policy file (default: SUPAOPS_POLICY, else the shipped default)")
+	var f stackFlags
+	fs.StringVar(&f.store, "store", "", "store file (default: SUPAOPS_STORE, else ~/.local/state/supaops/supaops.db)")
+	fs.StringVar(&f.policy, "policy", "", "policy file (default: SUPAOPS_POLICY, else the shipped default)")
 	var identities stringList
 	fs.Var(&identities, "identity", "a further identity of the approver (repeatable), e.g. slack:usergroup:S1")
 	flags, positional := splitArgs(args, map[string]bool{"status": true, "format": true, "as": true, "reason": true, "store": true, "policy": true, "identity": true})
 	if err := fs.Parse(flags); err != nil {
 		return usagef("approvals: %v", err)
 	}
-	log, err := newLogger(getenv, stderr)
-	if err != nil {
-		return err
+	if len(positional) > 0 && sub == "list" {
+		return usagef("approvals list: unexpected argument %q", positional[0])
 	}
-	app, err := openApp(ctx, appOptions{storeFile: *storeFile, policyFile: *policyFile}, getenv, log)
+	filter := consent.Filter{}
+	if *status != "all" {
+		st, err := consent.ParseStatus(*status)
+		if err != nil {
+			return usagef("approvals --status: %v, or all", err)
+		}
+		filter.Status = st
+	}
+	if *format != "table" && *format != "json" {
+		return usagef("approvals: unknown format %q (table, json)", *format)
+	}
+	// Who votes, canonical: one identity, one spelling, one vote.
+	var approver string
+	var ids []string
+	if sub == "approve" || sub == "deny" {
+		if *as == "" {
+			return usagef("approvals %s: --as is required: the identity you approve as, e.g. slack:user:U123", sub)
+		}
+		var err error
+		if approver, err = principal.Parse(*as); err != nil {
+			return usagef("approvals %s --as: %v", sub, err)
+		}
+		for _, id := range identities {
+			c, err := principal.Parse(id)
+			if err != nil {
+				return usagef("approvals %s --identity: %v", sub, err)
+			}
+			ids = append(ids, c)
+		}
+	}
+	a, _, err := open(ctx, f, app.Options{}, true, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	switch sub {
 	case "list":
-		if *format != "table" && *format != "json" {
-			return usagef("approvals list: unknown format %q (table, json)", *format)
-		}
-		filter := consent.Filter{}
-		if *status != "all" {
-			filter.Status = consent.Status(*status)
-		}
-		list, err := app.consent.List(ctx, filter)
+		list, err := a.Consent.List(ctx, filter)
 		if err != nil {
 			return err
 		}
@@ -62,19 +87,16 @@ func runApprovals(ctx context.Context, args []string, getenv func(string) string
 		if len(positional) != 1 {
 			return usagef("approvals %s: which request? (approvals %s ID --as PRINCIPAL)", sub, sub)
 		}
-		if *as == "" {
-			return usagef("approvals %s: --as is required: the identity you approve as, e.g. slack:user:U123", sub)
-		}
-		var a consent.Approval
+		var req consent.Approval
 		if sub == "approve" {
-			a, err = app.authz.Approve(ctx, positional[0], *as, identities)
+			req, err = a.Authz.Approve(ctx, positional[0], approver, ids, principal.SurfaceCLI)
 		} else {
-			a, err = app.authz.Deny(ctx, positional[0], *as, identities, *reason)
+			req, err = a.Authz.Deny(ctx, positional[0], approver, ids, principal.SurfaceCLI, *reason)
 		}
 		if err != nil {
 			return fmt.Errorf("approvals %s %s: %w", sub, positional[0], err)
 		}
-		fmt.Fprintf(stdout, "%s: %s (%d of %d approvals)\n", a.ID, a.Status, len(a.Votes), a.Needed)
+		fmt.Fprintf(stdout, "%s: %s (%d of %d approvals)\n", req.ID, req.Status, len(req.Votes), req.Needed)
 		return nil
 	default:
 		return usagef("approvals: unknown subcommand %q (list, approve, deny)", sub)

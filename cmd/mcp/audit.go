@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/supaops/supaops/internal/app"
 	"github.com/supaops/supaops/internal/audit"
 )
 
@@ -30,7 +31,8 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	limit := fs.Int("limit", 100, "at most this many entries, newest first")
 	maxAge := fs.String("max-age", "", "prune: remove entries older than this (e.g. 90d)")
 	maxCount := fs.Int("max-count", 0, "prune: keep at most this many entries")
-	storeFile := fs.String("store", "", "store file (default: SUPAOPS_STORE, else ~/.local/state/supaops/supaops.db)")
+	var f stackFlags
+	fs.StringVar(&f.store, "store", "", "store file (default: SUPAOPS_STORE, else ~/.local/state/supaops/supaops.db)")
 	flags, positional := splitArgs(args, map[string]bool{
 		"since": true, "principal": true, "action": true, "project": true, "format": true,
 		"limit": true, "max-age": true, "max-count": true, "store": true,
@@ -44,11 +46,10 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	if *format != "table" && *format != "json" {
 		return usagef("audit: unknown format %q (table, json)", *format)
 	}
-	log, err := newLogger(getenv, stderr)
-	if err != nil {
-		return err
+	if *limit <= 0 || *maxCount < 0 {
+		return usagef("audit: --limit must be positive and --max-count not negative")
 	}
-	app, err := openApp(ctx, appOptions{storeFile: *storeFile}, getenv, log)
+	a, _, err := open(ctx, f, app.Options{}, true, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -62,13 +63,13 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 			}
 			filter.Since = time.Now().Add(-age)
 		}
-		entries, err := app.audit.Query(ctx, filter)
+		entries, err := a.Audit.Query(ctx, filter)
 		if err != nil {
 			return err
 		}
 		return writeAudit(stdout, entries, *format)
 	case "verify":
-		report, err := app.audit.Verify(ctx)
+		report, err := a.Audit.Verify(ctx)
 		if err != nil {
 			return err
 		}
@@ -82,6 +83,12 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 			fmt.Fprintf(stdout, "checked %d entries (%d..%d)\n", report.Checked, report.First, report.Last)
 			for _, p := range report.Problems {
 				fmt.Fprintln(stdout, p)
+			}
+			if n := len(report.Unfinished); n > 0 {
+				fmt.Fprintf(stdout, "%d call(s) were recorded as sent but have no outcome; check their effect by hand:\n", n)
+				for _, u := range report.Unfinished {
+					fmt.Fprintln(stdout, " ", u)
+				}
 			}
 		}
 		if !report.OK() {
@@ -100,7 +107,7 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 		if r.MaxAge == 0 && r.MaxCount == 0 {
 			return usagef("audit prune: say --max-age, --max-count or both")
 		}
-		n, err := app.audit.Prune(ctx, r)
+		n, err := a.Audit.Prune(ctx, r)
 		if err != nil {
 			return err
 		}

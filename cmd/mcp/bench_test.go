@@ -19,6 +19,7 @@ import (
 	"github.com/supaops/supaops/internal/interleave"
 	"github.com/supaops/supaops/internal/mcphttp"
 	"github.com/supaops/supaops/internal/mcpserver"
+	"github.com/supaops/supaops/internal/scope"
 	"github.com/supaops/supaops/internal/pipeline"
 	"github.com/supaops/supaops/internal/sandbox"
 	"github.com/supaops/supaops/internal/store"
@@ -124,8 +125,8 @@ func BenchmarkToolsListBytes(b *testing.B) {
 		opts mcpserver.Options
 	}{
 		{"default", mcpserver.Options{}},
-		{"read-only", mcpserver.Options{ReadOnly: true}},
-		{"project-scope", mcpserver.Options{ProjectRef: "abcdefghijklmnopqrst"}},
+		{"read-only", mcpserver.Options{Scope: scope.Scope{ReadOnly: true}}},
+		{"project-scope", mcpserver.Options{Scope: scope.Scope{Project: "abcdefghijklmnopqrst"}}},
 		{"all", mcpserver.Options{Toolsets: []string{"all"}}},
 	}
 	for _, pr := range profiles {

@@ -8,7 +8,11 @@ import (
 	"io"
 	"strings"
 
+	"github.com/supaops/supaops/internal/app"
+	"github.com/supaops/supaops/internal/outcome"
 	"github.com/supaops/supaops/internal/policy"
+	"github.com/supaops/supaops/internal/principal"
+	"github.com/supaops/supaops/internal/textargs"
 	"github.com/supaops/supaops/internal/tools"
 )
 
@@ -37,13 +41,15 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 func runPolicyExplain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("policy explain", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	principal := fs.String("principal", "", "who calls, e.g. slack:user:U123, mcp:token:ci, job:nightly-backup")
+	who := fs.String("principal", "", "who calls, e.g. slack:user:U123, mcp:token:ci, job:nightly-backup")
 	actionName := fs.String("action", "", "the action, e.g. project_pause")
 	project := fs.String("project", "", "project ref")
 	org := fs.String("org", "", "the project's organization slug")
 	surface := fs.String("surface", "", "mcp, slack, job or cli (default: from the principal)")
 	format := fs.String("format", "text", "text or json")
-	policyFile := fs.String("policy", "", "policy file (default: SUPAOPS_POLICY, else the shipped default)")
+	var f stackFlags
+	fs.StringVar(&f.policy, "policy", "", "policy file (default: SUPAOPS_POLICY, else the shipped default)")
+	branch := fs.String("branch", "", "the branch the call is about (its id or own ref), when it names one")
 	var identities stringList
 	fs.Var(&identities, "identity", "a further identity of the caller (repeatable), e.g. slack:usergroup:S1")
 	flags, positional := splitArgs(args, map[string]bool{
@@ -53,41 +59,48 @@ func runPolicyExplain(ctx context.Context, args []string, getenv func(string) st
 	if err := fs.Parse(flags); err != nil {
 		return usagef("policy explain: %v", err)
 	}
-	if *principal == "" || *actionName == "" {
+	if *who == "" || *actionName == "" {
 		return usagef("policy explain: --principal and --action are required")
 	}
 	if *format != "text" && *format != "json" {
 		return usagef("policy explain: unknown format %q (text, json)", *format)
 	}
-	log, err := newLogger(getenv, stderr)
+	caller, err := principal.Parse(*who)
 	if err != nil {
-		return err
+		return usagef("policy explain --principal: %v", err)
 	}
-	app, err := openApp(ctx, appOptions{policyFile: *policyFile, noStore: true}, getenv, log)
-	if err != nil {
-		return err
-	}
-	a, err := app.registry.Lookup(*actionName)
-	if err != nil {
-		return err
-	}
-	callArgs, err := a.ParseArgs(positional, "")
-	if err != nil {
-		return err
-	}
-	callArgs, err = tools.Normalize(callArgs)
-	if err != nil {
-		return err
-	}
-	if *project == "" {
-		*project, _ = callArgs["ref"].(string)
+	var ids []string
+	for _, id := range identities {
+		c, err := principal.Parse(id)
+		if err != nil {
+			return usagef("policy explain --identity: %v", err)
+		}
+		ids = append(ids, c)
 	}
 	if *surface == "" {
-		*surface, _, _ = strings.Cut(*principal, ":")
+		*surface = principal.Surface(caller)
 	}
-	ex := app.currentPolicy().Explain(ctx, policy.Input{
-		Principal: *principal, Identities: identities, Surface: *surface, Action: &a.Action,
-		Args: callArgs, Project: *project, Organization: *org,
+	a, _, err := open(ctx, f, app.Options{}, false, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	act, err := a.Registry.Lookup(*actionName)
+	if err != nil {
+		return cliError(outcome.Of(nil, err))
+	}
+	callArgs, err := textargs.Parse(act, positional, "")
+	if err != nil {
+		return cliError(outcome.Of(nil, err).Describe(act))
+	}
+	if callArgs, err = tools.Normalize(callArgs); err != nil {
+		return err
+	}
+	if *project == "" && act.Target != nil {
+		*project, _ = callArgs[act.Target.Project].(string)
+	}
+	ex := a.Policy().Explain(ctx, policy.Input{
+		Principal: caller, Identities: ids, Surface: *surface, Action: &act.Action,
+		Args: callArgs, Project: *project, Branch: *branch, Organization: *org,
 	})
 	if *format == "json" {
 		enc := json.NewEncoder(stdout)
@@ -106,7 +119,7 @@ func runPolicyCheck(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := policy.LoadOptions{Actions: descriptors(reg)}
+	opts := policy.LoadOptions{Actions: app.Descriptors(reg)}
 	failed := 0
 	for _, file := range args {
 		if _, err := policy.LoadFile(file, opts); err != nil {

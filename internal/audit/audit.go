@@ -49,44 +49,57 @@ func New(st *store.Store, now func() time.Time) *Log {
 	return &Log{store: st, now: now, chunk: defaultChunk}
 }
 
-// Record appends rec; it implements pipeline.Recorder.
-func (l *Log) Record(ctx context.Context, rec pipeline.Record) error {
-	_, err := l.Append(ctx, rec)
-	return err
+// Record appends rec and returns its sequence number once the commit is
+// durable; it implements pipeline.Recorder.
+func (l *Log) Record(ctx context.Context, rec pipeline.Record) (uint64, error) {
+	e, err := l.Append(ctx, rec)
+	return e.Seq, err
 }
 
 // Append adds rec to the end of the chain, scrubbing secrets from it first,
 // and moves the head in the same transaction.
 func (l *Log) Append(ctx context.Context, rec pipeline.Record) (Entry, error) {
-	rec = scrub(rec)
 	var entry Entry
 	err := l.store.Update(ctx, func(tx *bbolt.Tx) error {
-		b := tx.Bucket([]byte(store.BucketAudit))
-		meta := tx.Bucket([]byte(store.BucketMeta))
-		head, err := readHead(meta)
-		if err != nil {
-			return err
-		}
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		entry = Entry{Seq: seq, Time: l.now().UTC(), Prev: head.Hash, Record: rec}
-		if entry.Time.Before(head.Time) {
-			entry.Time = head.Time
-		}
-		value, hash, err := seal(entry)
-		if err != nil {
-			return err
-		}
-		entry.Hash = hash
-		if err := b.Put(seqKey(seq), value); err != nil {
-			return err
-		}
-		return writeHead(meta, mark{Seq: seq, Hash: hash, Time: entry.Time})
+		var err error
+		entry, err = l.AppendTx(tx, rec)
+		return err
 	})
 	if err != nil {
 		return Entry{}, fmt.Errorf("appending to the audit log (%s): %w", rec.Action, err)
+	}
+	return entry, nil
+}
+
+// AppendTx appends rec inside a write transaction of the log's store, so a
+// change elsewhere in the store (an approval's vote) and its record commit
+// together or not at all.
+func (l *Log) AppendTx(tx *bbolt.Tx, rec pipeline.Record) (Entry, error) {
+	rec = scrub(rec)
+	b := tx.Bucket([]byte(store.BucketAudit))
+	meta := tx.Bucket([]byte(store.BucketMeta))
+	head, err := readHead(meta)
+	if err != nil {
+		return Entry{}, err
+	}
+	seq, err := b.NextSequence()
+	if err != nil {
+		return Entry{}, err
+	}
+	entry := Entry{Seq: seq, Time: l.now().UTC(), Prev: head.Hash, Record: rec}
+	if entry.Time.Before(head.Time) {
+		entry.Time = head.Time
+	}
+	value, hash, err := seal(entry)
+	if err != nil {
+		return Entry{}, err
+	}
+	entry.Hash = hash
+	if err := b.Put(seqKey(seq), value); err != nil {
+		return Entry{}, err
+	}
+	if err := writeHead(meta, mark{Seq: seq, Hash: hash, Time: entry.Time}); err != nil {
+		return Entry{}, err
 	}
 	return entry, nil
 }

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -39,8 +40,9 @@ func TestAppendChainsEntries(t *testing.T) {
 
 func TestRecordImplementsRecorder(t *testing.T) {
 	var rec pipeline.Recorder = New(openStore(t), nil)
-	if err := rec.Record(t.Context(), record("slack:user:U1", "delete_project", "abc")); err != nil {
-		t.Fatal(err)
+	seq, err := rec.Record(t.Context(), record("slack:user:U1", "delete_project", "abc"))
+	if err != nil || seq != 1 {
+		t.Fatalf("seq %d, %v", seq, err)
 	}
 	got, err := rec.(*Log).Query(t.Context(), Filter{})
 	if err != nil {
@@ -122,7 +124,7 @@ func TestConcurrentAppends(t *testing.T) {
 	for i := range 4 {
 		wg.Go(func() {
 			for range 10 {
-				if err := logs[i%2].Record(t.Context(), record("job:x", "get_project", "p")); err != nil {
+				if _, err := logs[i%2].Record(t.Context(), record("job:x", "get_project", "p")); err != nil {
 					t.Error(err)
 				}
 			}
@@ -176,5 +178,81 @@ func TestProblemString(t *testing.T) {
 	many := Problem{Kind: Missing, From: 3, To: 5, Detail: "y"}.String()
 	if !strings.HasPrefix(one, "entry 3: edited") || !strings.HasPrefix(many, "entries 3-5: missing") {
 		t.Fatalf("%q %q", one, many)
+	}
+}
+
+// A huge request cannot make the log grow by its size: names, texts and
+// arguments are bounded, and the entry says how long they were.
+func TestAppendBoundsWhatItKeeps(t *testing.T) {
+	l := New(openStore(t), nil)
+	rec := record("mcp:local", strings.Repeat("x", 900_000), "p")
+	rec.Error = strings.Repeat("e", 100_000)
+	rec.Args = map[string]any{"query": strings.Repeat("q", 500_000), "list": make([]any, 10_000)}
+	e, err := l.Append(t.Context(), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	value, _, err := seal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(value) > 64<<10 {
+		t.Errorf("entry is %d bytes", len(value))
+	}
+	if !strings.Contains(e.Record.Action, "(900000 bytes in all)") || !strings.Contains(e.Record.Args["query"].(string), "(500000 bytes in all)") {
+		t.Errorf("a bounded value must say how long it was: %.80s / %.80s", e.Record.Action, e.Record.Args["query"])
+	}
+	if list := e.Record.Args["list"].([]any); len(list) != maxItems+1 {
+		t.Errorf("list kept %d items", len(list))
+	}
+}
+
+// An intent whose outcome never came (the process died after the request
+// may have reached the API) is reported by Verify.
+func TestVerifyReportsIntentsWithoutOutcome(t *testing.T) {
+	l := New(openStore(t), nil)
+	intent := func(action string) uint64 {
+		r := record("mcp:local", action, "p")
+		r.Event = pipeline.EventIntent
+		seq, err := l.Record(t.Context(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return seq
+	}
+	done, dead := intent("project_pause"), intent("project_delete")
+	out := record("mcp:local", "project_pause", "p")
+	out.Event, out.Intent = pipeline.EventOutcome, done
+	if _, err := l.Record(t.Context(), out); err != nil {
+		t.Fatal(err)
+	}
+	r, err := l.Verify(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.OK() || len(r.Unfinished) != 1 || r.Unfinished[0].Seq != dead || r.Unfinished[0].Action != "project_delete" {
+		t.Fatalf("report %+v", r)
+	}
+	if !strings.Contains(r.Unfinished[0].String(), "whether it took effect is unknown") {
+		t.Errorf("%s", r.Unfinished[0])
+	}
+}
+
+// AppendTx commits with the transaction it is part of, or not at all.
+func TestAppendTxRollsBackWithItsTransaction(t *testing.T) {
+	st := openStore(t)
+	l := New(st, nil)
+	err := st.Update(t.Context(), func(tx *bbolt.Tx) error {
+		if _, err := l.AppendTx(tx, record("slack:user:U1", "vote", "p")); err != nil {
+			return err
+		}
+		return errors.New("the vote was refused")
+	})
+	if err == nil {
+		t.Fatal("want the transaction's error")
+	}
+	got, err := l.Query(t.Context(), Filter{})
+	if err != nil || len(got) != 0 {
+		t.Fatalf("a rolled-back append was kept: %v %v", got, err)
 	}
 }

@@ -12,7 +12,7 @@ func BenchmarkAppendDurable(b *testing.B) {
 	rec := record("slack:user:U123", "get_project", "abcdefghijklmnopqrst")
 	start := time.Now()
 	for b.Loop() {
-		if err := l.Record(b.Context(), rec); err != nil {
+		if _, err := l.Record(b.Context(), rec); err != nil {
 			b.Fatal(err)
 		}
 	}

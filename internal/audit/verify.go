@@ -1,11 +1,15 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"time"
 
 	"go.etcd.io/bbolt"
 
+	"github.com/supaops/supaops/internal/pipeline"
 	"github.com/supaops/supaops/internal/store"
 )
 
@@ -62,6 +66,29 @@ type Report struct {
 	Head     uint64    `json:"head"`
 	HeadHash string    `json:"head_hash"`
 	Problems []Problem `json:"problems,omitempty"`
+	// Unfinished are calls recorded as about to be sent whose outcome was
+	// never recorded: the process died (or is still waiting for the API)
+	// after the request may have reached it. The chain can be intact with
+	// some; each is a call whose effect must be checked by hand.
+	Unfinished []Unfinished `json:"unfinished,omitempty"`
+}
+
+// Unfinished is an intent without an outcome.
+type Unfinished struct {
+	Seq       uint64    `json:"seq"`
+	Time      time.Time `json:"time"`
+	Principal string    `json:"principal"`
+	Action    string    `json:"action"`
+	Project   string    `json:"project,omitempty"`
+}
+
+func (u Unfinished) String() string {
+	project := ""
+	if u.Project != "" {
+		project = " on " + u.Project
+	}
+	return fmt.Sprintf("entry %d (%s): %s called %s%s; no outcome was recorded, so whether it took effect is unknown",
+		u.Seq, u.Time.Format(time.RFC3339), u.Principal, u.Action, project)
 }
 
 // OK reports whether the chain is intact.
@@ -73,13 +100,14 @@ type walker struct {
 	expect uint64 // the sequence number the next entry should have
 	prev   string // the hash the next entry's Prev should be; "" when unknown
 	done   bool
+	open   map[uint64]Unfinished // intents without an outcome so far
 }
 
 // Verify walks the chain from the anchor to the head and reports what is
 // wrong with it. An error means the walk itself failed; a damaged chain is a
 // Report with Problems.
 func (l *Log) Verify(ctx context.Context) (Report, error) {
-	w := &walker{}
+	w := &walker{open: map[uint64]Unfinished{}}
 	for first := true; !w.done; first = false {
 		err := l.store.View(ctx, func(tx *bbolt.Tx) error {
 			return w.step(tx, first, l.chunk)
@@ -118,6 +146,10 @@ func (w *walker) step(tx *bbolt.Tx, first bool, chunk int) error {
 		return err
 	}
 	w.checkHead(h)
+	for _, u := range w.open {
+		w.report.Unfinished = append(w.report.Unfinished, u)
+	}
+	slices.SortFunc(w.report.Unfinished, func(a, b Unfinished) int { return cmp.Compare(a.Seq, b.Seq) })
 	return nil
 }
 
@@ -152,6 +184,12 @@ func (w *walker) check(seq uint64, value []byte) {
 			Detail: fmt.Sprintf("stored as entry %d but says it is %d", seq, e.Seq)})
 	}
 	w.prev = e.Hash
+	switch e.Record.Event {
+	case pipeline.EventIntent:
+		w.open[seq] = Unfinished{Seq: seq, Time: e.Time, Principal: e.Record.Principal, Action: e.Record.Action, Project: e.Record.Project}
+	case pipeline.EventOutcome:
+		delete(w.open, e.Record.Intent)
+	}
 }
 
 // checkHead compares the end of the walk with the recorded head.

@@ -1,6 +1,8 @@
 // Package authz is the pipeline's authoriser: it asks the policy what a call
 // may do and carries out the answer — issuing and checking one-time
-// confirmation tokens, and opening and consuming approval requests.
+// confirmation tokens, and opening and consuming approval requests — and it
+// takes approvers' votes, recording each in the audit log in the same
+// transaction that counts it.
 package authz
 
 import (
@@ -8,33 +10,44 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
+	"go.etcd.io/bbolt"
 
 	"github.com/supaops/supaops/internal/action"
+	"github.com/supaops/supaops/internal/audit"
 	"github.com/supaops/supaops/internal/consent"
 	"github.com/supaops/supaops/internal/pipeline"
 	"github.com/supaops/supaops/internal/policy"
+	"github.com/supaops/supaops/internal/principal"
 	"github.com/supaops/supaops/internal/redact"
+	"github.com/supaops/supaops/internal/tools"
 )
 
-// OrgResolver finds the organization a project belongs to, for policies that
-// select projects by organization.
-type OrgResolver interface {
-	Organization(ctx context.Context, projectRef string) (string, error)
-}
+// Rule names of the authoriser's own refusals.
+const (
+	// RuleTooLargeToShow refuses consent to arguments nobody could be shown.
+	RuleTooLargeToShow = "builtin:too-large-to-show"
+)
 
 // Config holds the authoriser's dependencies.
 type Config struct {
 	// Policy returns the policy in force (a Watcher's Current, or a fixed one).
 	Policy func() *policy.Policy
-	// Consent keeps confirmations and approvals.
+	// Consent keeps confirmations and approvals. Build it with VoteRecorder
+	// so votes are audited.
 	Consent *consent.Manager
 	// Actions finds an action by name, to re-check stored approval requests.
 	Actions func(name string) (*action.Action, bool)
-	// Orgs may be nil: org: selectors then never match.
-	Orgs   OrgResolver
-	Logger zerolog.Logger
+	// Audit records refused votes (counted votes are recorded by Consent,
+	// in the transaction that counts them). Nil records none.
+	Audit *audit.Log
+	// OnApprovalRequest, when set, is told of every new approval request,
+	// after it is stored: a surface (Slack) posts it where approvers see it.
+	// Its failure does not fail the call; the request stands.
+	OnApprovalRequest func(ctx context.Context, a consent.Approval)
+	Logger            zerolog.Logger
 }
 
 // Authorizer implements pipeline.Authorizer.
@@ -48,27 +61,62 @@ func New(cfg Config) (*Authorizer, error) {
 	return &Authorizer{cfg: cfg}, nil
 }
 
+// VoteRecorder returns the consent.VoteRecorder that writes votes to log:
+// give it to consent.New.
+func VoteRecorder(log *audit.Log) consent.VoteRecorder {
+	return func(tx *bbolt.Tx, v consent.VoteRecord) error {
+		_, err := log.AppendTx(tx, voteRecord(v.Approval, v.Approver, v.Identities, v.Surface, v.Approve, v.Reason, nil))
+		return err
+	}
+}
+
+func voteRecord(a consent.Approval, approver string, identities []string, surface string, approve bool, reason string, refused error) pipeline.Record {
+	rec := pipeline.Record{
+		Event: pipeline.EventDeny, Time: time.Now().UTC(), Principal: approver, Identities: identities, Surface: surface,
+		Action: a.Binding.Action, Project: a.Binding.Project, Organization: a.Organization, Args: a.Summary,
+		ArgsHash: a.Binding.ArgsHash,
+		Decision: pipeline.Decision{
+			Effect: pipeline.Deny, Rule: "approval", ApprovalID: a.ID,
+			Reason: fmt.Sprintf("requested by %s; %d of %d approvals; now %s", a.Binding.Principal, len(a.Votes), a.Needed, a.Status),
+		},
+	}
+	if approve {
+		rec.Event, rec.Decision.Effect = pipeline.EventApprove, pipeline.Approve
+	}
+	if reason != "" {
+		rec.Decision.Reason += "; reason: " + reason
+	}
+	if refused != nil {
+		rec.Error = redact.Text(refused.Error())
+	}
+	return rec
+}
+
 // Authorize decides a call: allow and deny as the policy says; confirm and
 // approve go ahead only with a valid token for exactly this call, and
 // otherwise hand one out.
 func (a *Authorizer) Authorize(ctx context.Context, call pipeline.Call) (pipeline.Decision, error) {
 	in := policy.Input{
 		Principal: call.Principal, Identities: call.Identities, Surface: call.Surface,
-		Action: &call.Action.Action, Args: call.Args, Project: call.Project, Organization: call.Organization,
+		Action: &call.Action.Action, Args: call.Args, Project: call.Project, Branch: call.Branch,
+		Organization: call.Organization,
 	}
 	pol := a.cfg.Policy()
-	if in.Organization == "" && in.Project != "" && a.cfg.Orgs != nil && pol.UsesOrganizations() {
-		org, err := a.cfg.Orgs.Organization(ctx, in.Project)
-		if err != nil {
-			// Without the organization an org: rule cannot match; say so rather than guess.
-			a.cfg.Logger.Warn().Err(err).Str("project", in.Project).Msg("resolving the project's organization failed")
-		}
-		in.Organization = org
-	}
 	d := pol.Decide(ctx, in)
 	out := fromPolicy(d)
 	if d.Effect != policy.Confirm && d.Effect != policy.Approve {
 		return out, nil
+	}
+	// Nobody consents to what they cannot be shown.
+	summary, _ := redact.New(call.Action.Secrets).Value(call.Args).(map[string]any)
+	if _, err := consent.Display(summary, call.Action.SQL); err != nil {
+		if !errors.Is(err, consent.ErrTooLargeToShow) {
+			return pipeline.Decision{}, err
+		}
+		return pipeline.Decision{
+			Effect: pipeline.Deny, Rule: RuleTooLargeToShow,
+			Reason: fmt.Sprintf("rule %s asks for %s, but %v; make the call smaller (split it, or send large content another way)", d.Rule, d.Effect, err),
+		}, nil
 	}
 	// Only consent needs the call bound to its exact arguments.
 	binding, err := bindingOf(call)
@@ -78,7 +126,7 @@ func (a *Authorizer) Authorize(ctx context.Context, call pipeline.Call) (pipelin
 	if d.Effect == policy.Confirm {
 		return a.confirm(ctx, call, binding, out, pol)
 	}
-	return a.approve(ctx, call, in.Organization, binding, out, pol)
+	return a.approve(ctx, call, binding, summary, out, pol)
 }
 
 func (a *Authorizer) confirm(ctx context.Context, call pipeline.Call, b consent.Binding, d pipeline.Decision, pol *policy.Policy) (pipeline.Decision, error) {
@@ -99,19 +147,21 @@ func (a *Authorizer) confirm(ctx context.Context, call pipeline.Call, b consent.
 		return pipeline.Decision{}, fmt.Errorf("issuing a confirmation: %w", err)
 	}
 	d.Token = tok
+	d.ExpiresAt, _ = consent.Expiry(tok)
 	return d, nil
 }
 
-func (a *Authorizer) approve(ctx context.Context, call pipeline.Call, org string, b consent.Binding, d pipeline.Decision, pol *policy.Policy) (pipeline.Decision, error) {
+func (a *Authorizer) approve(ctx context.Context, call pipeline.Call, b consent.Binding, summary map[string]any, d pipeline.Decision, pol *policy.Policy) (pipeline.Decision, error) {
 	if call.Confirmation != "" {
 		approval, err := a.cfg.Consent.ConsumeApproval(ctx, call.Confirmation, b)
 		switch {
 		case err == nil:
 			d.Effect = pipeline.Allow
+			d.ApprovalID = approval.ID
 			d.Reason = joinReason(d.Reason, "approved by "+strings.Join(voters(approval), ", "))
 			return d, nil
 		case errors.Is(err, consent.ErrPending), errors.Is(err, consent.ErrNotEnoughApprovals):
-			d.Token, d.ApprovalID = call.Confirmation, approval.ID
+			d.Token, d.ApprovalID, d.ExpiresAt = call.Confirmation, approval.ID, approval.ExpiresAt
 			d.Reason = joinReason(d.Reason, fmt.Sprintf("approval %s is still waiting: %d of %d approvals", approval.ID, len(approval.Votes), approval.Needed))
 			return d, nil
 		case !isRefusal(err):
@@ -120,15 +170,17 @@ func (a *Authorizer) approve(ctx context.Context, call pipeline.Call, org string
 			d.Reason = joinReason(d.Reason, "the approval given was refused: "+err.Error())
 		}
 	}
-	summary, _ := redact.New(call.Action.Secrets).Value(call.Args).(map[string]any)
 	approval, err := a.cfg.Consent.RequestApproval(ctx, b, max(1, d.Approvals), d.Approvers, pol.ApprovalTTL(), consent.Details{
-		Summary: summary, Identities: call.Identities, Surface: call.Surface, Organization: org,
+		Summary: summary, Identities: call.Identities, Surface: call.Surface, Organization: call.Organization, Branch: call.Branch,
 	})
 	if err != nil {
 		return pipeline.Decision{}, fmt.Errorf("requesting approval: %w", err)
 	}
-	d.Token, d.ApprovalID = approval.Token, approval.ID
-	d.Reason = joinReason(d.Reason, fmt.Sprintf("approval request %s opened; an approver runs `supaops-mcp approvals approve %s`", approval.ID, approval.ID))
+	d.Token, d.ApprovalID, d.ExpiresAt = approval.Token, approval.ID, approval.ExpiresAt
+	d.Reason = joinReason(d.Reason, fmt.Sprintf("approval request %s opened", approval.ID))
+	if a.cfg.OnApprovalRequest != nil {
+		a.cfg.OnApprovalRequest(context.WithoutCancel(ctx), approval)
+	}
 	return d, nil
 }
 
@@ -136,10 +188,26 @@ func (a *Authorizer) approve(ctx context.Context, call pipeline.Call, org string
 var ErrPolicyChanged = errors.New("the policy no longer asks for this approval")
 
 // Approve records an approver's yes. The policy is asked again about the
-// original call (as its requester made it, with its redacted arguments): if it no longer requires
-// approval, or the approver is not among its approvers now, the approval is
-// refused.
-func (a *Authorizer) Approve(ctx context.Context, id, approver string, identities []string) (consent.Approval, error) {
+// original call (as its requester made it, with its redacted arguments): if
+// it no longer requires approval, or the approver is not among its
+// approvers now, the approval is refused. approver and identities must be
+// canonical principals (principal.Parse). Refused votes are recorded too.
+func (a *Authorizer) Approve(ctx context.Context, id, approver string, identities []string, surface string) (consent.Approval, error) {
+	approver, identities, err := canonical(approver, identities)
+	if err != nil {
+		return consent.Approval{}, fmt.Errorf("approving %s: %w", id, err)
+	}
+	req, err := a.recheck(ctx, id, approver, identities)
+	if err == nil {
+		req, err = a.cfg.Consent.Approve(ctx, id, approver, identities, surface)
+	}
+	if err != nil {
+		a.recordRefusal(ctx, req, approver, identities, surface, true, "", err)
+	}
+	return req, err
+}
+
+func (a *Authorizer) recheck(ctx context.Context, id, approver string, identities []string) (consent.Approval, error) {
 	req, err := a.cfg.Consent.Get(ctx, id)
 	if err != nil {
 		return consent.Approval{}, err
@@ -148,13 +216,13 @@ func (a *Authorizer) Approve(ctx context.Context, id, approver string, identitie
 	if !ok {
 		return req, fmt.Errorf("approval %s names an unknown action %s", id, req.Binding.Action)
 	}
-	project := req.Binding.Project
-	if strings.HasPrefix(project, "branch:") {
-		project = "" // a branch call names no project; see bindingOf
+	project, branch := req.Binding.Project, req.Branch
+	if b, ok := strings.CutPrefix(project, "branch:"); ok {
+		project, branch = "", b // a branch whose project was not resolved; see bindingOf
 	}
 	d := a.cfg.Policy().Decide(ctx, policy.Input{
 		Principal: req.Binding.Principal, Identities: req.Identities, Surface: req.Surface,
-		Action: act, Args: req.Summary, Project: project, Organization: req.Organization,
+		Action: act, Args: req.Summary, Project: project, Branch: branch, Organization: req.Organization,
 	})
 	if d.Effect != policy.Approve {
 		return req, fmt.Errorf("%w: it now says %s (rule %s)", ErrPolicyChanged, d.Effect, d.Rule)
@@ -163,12 +231,53 @@ func (a *Authorizer) Approve(ctx context.Context, id, approver string, identitie
 	if !d.ApprovedBy(all...) {
 		return req, fmt.Errorf("%w: %s is not among the approvers of rule %s (%s)", consent.ErrNotApprover, approver, d.Rule, strings.Join(d.Approvers, ", "))
 	}
-	return a.cfg.Consent.Approve(ctx, id, approver, identities)
+	return req, nil
 }
 
 // Deny records an approver's no (or the requester's withdrawal).
-func (a *Authorizer) Deny(ctx context.Context, id, approver string, identities []string, reason string) (consent.Approval, error) {
-	return a.cfg.Consent.Deny(ctx, id, approver, identities, reason)
+func (a *Authorizer) Deny(ctx context.Context, id, approver string, identities []string, surface, reason string) (consent.Approval, error) {
+	approver, identities, err := canonical(approver, identities)
+	if err != nil {
+		return consent.Approval{}, fmt.Errorf("denying %s: %w", id, err)
+	}
+	req, err := a.cfg.Consent.Deny(ctx, id, approver, identities, surface, reason)
+	if err != nil {
+		a.recordRefusal(ctx, req, approver, identities, surface, false, reason, err)
+	}
+	return req, err
+}
+
+// recordRefusal records a vote that was not counted. Nothing changed, so a
+// failure to record it is logged rather than returned.
+func (a *Authorizer) recordRefusal(ctx context.Context, req consent.Approval, approver string, identities []string, surface string, approve bool, reason string, refused error) {
+	if a.cfg.Audit == nil {
+		return
+	}
+	if req.ID == "" {
+		req.Binding.Action = "approval"
+	}
+	rec := voteRecord(req, approver, identities, surface, approve, reason, refused)
+	if _, err := a.cfg.Audit.Record(context.WithoutCancel(ctx), rec); err != nil {
+		a.cfg.Logger.Error().Err(err).Str("approval", req.ID).Msg("recording a refused vote failed")
+	}
+}
+
+// canonical makes an approver's identities canonical: one identity, one
+// spelling, so "mcp:local " cannot pass for someone else or vote twice.
+func canonical(approver string, identities []string) (string, []string, error) {
+	who, err := principal.Parse(approver)
+	if err != nil {
+		return "", nil, fmt.Errorf("approver: %w", err)
+	}
+	var ids []string
+	for _, id := range identities {
+		c, err := principal.Parse(id)
+		if err != nil {
+			return "", nil, fmt.Errorf("approver's identity: %w", err)
+		}
+		ids = append(ids, c)
+	}
+	return who, ids, nil
 }
 
 func fromPolicy(d policy.Decision) pipeline.Decision {
@@ -182,8 +291,11 @@ func fromPolicy(d policy.Decision) pipeline.Decision {
 	}
 }
 
+// bindingOf ties consent to the call: who, what, on which project (or
+// branch, when the call names one the project of which is not known), with
+// which exact arguments.
 func bindingOf(call pipeline.Call) (consent.Binding, error) {
-	hash, err := consent.HashArgs(call.Args)
+	hash, err := tools.HashArgs(call.Args)
 	if err != nil {
 		return consent.Binding{}, fmt.Errorf("hashing the arguments: %w", err)
 	}

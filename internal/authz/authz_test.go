@@ -7,11 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/supaops/supaops/internal/client"
+	"github.com/supaops/supaops/internal/audit"
 	"github.com/supaops/supaops/internal/consent"
 	"github.com/supaops/supaops/internal/pipeline"
 	"github.com/supaops/supaops/internal/policy"
-	"github.com/supaops/supaops/internal/sandbox"
 	"github.com/supaops/supaops/internal/store"
 	"github.com/supaops/supaops/internal/tools"
 )
@@ -30,20 +29,16 @@ rules:
 `
 
 type fixture struct {
-	reg     *tools.Registry
-	authz   *Authorizer
-	consent *consent.Manager
-	policy  *policy.Policy
+	reg      *tools.Registry
+	authz    *Authorizer
+	consent  *consent.Manager
+	audit    *audit.Log
+	policy   *policy.Policy
+	requests []consent.Approval // told to OnApprovalRequest
 }
 
-type orgs map[string]string
-
-func (o orgs) Organization(_ context.Context, ref string) (string, error) {
-	if org, ok := o[ref]; ok {
-		return org, nil
-	}
-	return "", errors.New("unknown project")
-}
+// orgs is what the resolver would find: the organization of each project.
+var orgs = map[string]string{"acmeacmeacmeacmeacme": "acme"}
 
 func newFixture(t *testing.T, src string) *fixture {
 	t.Helper()
@@ -57,10 +52,11 @@ func newFixture(t *testing.T, src string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.consent = consent.New(st, nil)
+	f.audit = audit.New(st, nil)
+	f.consent = consent.New(st, nil, VoteRecorder(f.audit))
 	f.authz, err = New(Config{
-		Policy: func() *policy.Policy { return f.policy }, Consent: f.consent, Actions: reg.Find,
-		Orgs: orgs{"acmeacmeacmeacmeacme": "acme"},
+		Policy: func() *policy.Policy { return f.policy }, Consent: f.consent, Actions: reg.Find, Audit: f.audit,
+		OnApprovalRequest: func(_ context.Context, a consent.Approval) { f.requests = append(f.requests, a) },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +89,7 @@ func (f *fixture) call(t *testing.T, principal, name string, args map[string]any
 		t.Fatal(err)
 	}
 	ref, _ := norm["ref"].(string)
-	return pipeline.Call{Action: a, Args: norm, Principal: principal, Surface: "mcp", Project: ref, Confirmation: token}
+	return pipeline.Call{Action: a, Args: norm, Principal: principal, Surface: "mcp", Project: ref, Organization: orgs[ref], Confirmation: token}
 }
 
 const ref = "abcdefghijklmnopqrst"
@@ -191,10 +187,10 @@ func TestApproval(t *testing.T) {
 	if d.Effect != pipeline.Approve || !strings.Contains(d.Reason, "still waiting") {
 		t.Errorf("a pending approval holds the call: %+v", d)
 	}
-	if _, err := f.authz.Approve(ctx, id, "slack:user:UOTHER", nil); !errors.Is(err, consent.ErrNotApprover) {
+	if _, err := f.authz.Approve(ctx, id, "slack:user:UOTHER", nil, "cli"); !errors.Is(err, consent.ErrNotApprover) {
 		t.Errorf("a non-approver: %v", err)
 	}
-	if _, err := f.authz.Approve(ctx, id, "slack:user:ULEAD", nil); err != nil {
+	if _, err := f.authz.Approve(ctx, id, "slack:user:ULEAD", nil, "cli"); err != nil {
 		t.Fatal(err)
 	}
 	d, err = f.authz.Authorize(ctx, f.call(t, "slack:user:UDEV", "project_pause", args, token))
@@ -212,40 +208,8 @@ func TestApprovalRechecksThePolicy(t *testing.T) {
 	list, _ := f.consent.List(ctx, consent.Filter{Status: consent.Pending})
 	// The operators tighten the policy before anyone approves.
 	f.policy = mustPolicy(t, f.reg, "version: 1\ndefaults: {read: allow, write: confirm, destructive: deny}\n")
-	if _, err := f.authz.Approve(ctx, list[0].ID, "slack:user:ULEAD", nil); !errors.Is(err, ErrPolicyChanged) {
+	if _, err := f.authz.Approve(ctx, list[0].ID, "slack:user:ULEAD", nil, "cli"); !errors.Is(err, ErrPolicyChanged) {
 		t.Errorf("want ErrPolicyChanged, got %v", err)
-	}
-}
-
-func TestProjectOrgsReadsAndCaches(t *testing.T) {
-	reg, err := tools.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb, err := sandbox.New(sandbox.Options{Token: "t"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := client.New(client.Config{BaseURL: "http://sandbox.test", Token: "t", Transport: sb.RoundTripper()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	orgs, err := NewProjectOrgs(reg, api, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seed := sb.Seed()
-	for range 2 {
-		org, err := orgs.Organization(context.Background(), seed.ProjectRef)
-		if err != nil || org != seed.OrgSlug {
-			t.Fatalf("got %q %v, want %s", org, err, seed.OrgSlug)
-		}
-	}
-	if n := sb.Requests("v1-get-project"); n != 1 {
-		t.Errorf("%d lookups, want 1 (cached)", n)
-	}
-	if _, err := orgs.Organization(context.Background(), "zzzzzzzzzzzzzzzzzzzz"); err == nil {
-		t.Error("an unknown project must be an error")
 	}
 }
 
@@ -270,7 +234,93 @@ rules:
 	if err != nil || d.Effect != pipeline.Approve {
 		t.Fatalf("want an approval request, got %+v %v", d, err)
 	}
-	if _, err := f.authz.Approve(ctx, d.ApprovalID, "slack:user:ULEAD", nil); err != nil {
+	if _, err := f.authz.Approve(ctx, d.ApprovalID, "slack:user:ULEAD", nil, "slack"); err != nil {
 		t.Fatalf("the same call must still need this approval: %v", err)
+	}
+}
+
+// Every vote is in the audit log: counted votes in the transaction that
+// counts them, refused ones after.
+func TestVotesAreAudited(t *testing.T) {
+	f := newFixture(t, testPolicy)
+	ctx := context.Background()
+	d, err := f.authz.Authorize(ctx, f.call(t, "slack:user:UDEV", "project_pause", map[string]any{"ref": ref}, ""))
+	if err != nil || d.Effect != pipeline.Approve {
+		t.Fatalf("%+v %v", d, err)
+	}
+	if len(f.requests) != 1 || f.requests[0].ID != d.ApprovalID {
+		t.Errorf("the approval hook was told %+v", f.requests)
+	}
+	if _, err := f.authz.Approve(ctx, d.ApprovalID, "slack:user:UOTHER", nil, "slack"); err == nil {
+		t.Fatal("a non-approver was counted")
+	}
+	if _, err := f.authz.Approve(ctx, d.ApprovalID, "slack:user:ULEAD", []string{"slack:usergroup:SLEADS"}, "slack"); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := f.audit.Query(ctx, audit.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 2 {
+		t.Fatalf("%d entries, want the refused vote and the counted one", len(entries))
+	}
+	counted, refused := entries[0].Record, entries[1].Record
+	if counted.Event != pipeline.EventApprove || counted.Principal != "slack:user:ULEAD" || counted.Decision.ApprovalID != d.ApprovalID ||
+		counted.Action != "project_pause" || counted.Surface != "slack" || counted.Error != "" || !strings.Contains(counted.Decision.Reason, "1 of 1") {
+		t.Errorf("counted vote recorded as %+v", counted)
+	}
+	if refused.Event != pipeline.EventApprove || refused.Principal != "slack:user:UOTHER" || !strings.Contains(refused.Error, "not an approver") {
+		t.Errorf("refused vote recorded as %+v", refused)
+	}
+}
+
+// Nobody is asked to consent to what cannot be shown.
+func TestConsentToWhatCannotBeShownIsRefused(t *testing.T) {
+	f := newFixture(t, testPolicy)
+	huge := strings.Repeat("select 1;\n", consent.MaxShown/8)
+	a, err := f.reg.Lookup("migration_upsert")
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := pipeline.Call{Action: a, Args: map[string]any{"ref": ref, "query": huge}, Principal: "mcp:local", Project: ref}
+	d, err := f.authz.Authorize(context.Background(), call)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Effect != pipeline.Deny || d.Rule != RuleTooLargeToShow || d.Token != "" || !strings.Contains(d.Reason, "shown whole") {
+		t.Errorf("got %+v", d)
+	}
+}
+
+// "mcp:local " is mcp:local: it cannot approve mcp:local's request, nor
+// count as a second approver.
+func TestApproverSpellingsAreOneIdentity(t *testing.T) {
+	f := newFixture(t, `version: 1
+defaults: {read: allow, write: confirm, destructive: deny}
+rules:
+  - name: two-approvers
+    effect: approve
+    actions: [project_pause]
+    approvals: 2
+    approvers: ["*"]
+`)
+	ctx := context.Background()
+	d, err := f.authz.Authorize(ctx, f.call(t, "mcp:local", "project_pause", map[string]any{"ref": ref}, ""))
+	if err != nil || d.Effect != pipeline.Approve {
+		t.Fatalf("%+v %v", d, err)
+	}
+	for _, self := range []string{"mcp:local ", " MCP:LOCAL", "mcp:local\t"} {
+		if _, err := f.authz.Approve(ctx, d.ApprovalID, self, nil, "cli"); !errors.Is(err, consent.ErrSelfApproval) {
+			t.Errorf("%q approving their own request: %v", self, err)
+		}
+	}
+	if _, err := f.authz.Approve(ctx, d.ApprovalID, "slack:user:U0LEAD", nil, "slack"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.authz.Approve(ctx, d.ApprovalID, "slack:user:u0lead", nil, "slack"); !errors.Is(err, consent.ErrAlreadyApproved) {
+		t.Errorf("another spelling of the same approver voted again: %v", err)
+	}
+	if _, err := f.authz.Approve(ctx, d.ApprovalID, "nobody", nil, "cli"); err == nil || !strings.Contains(err.Error(), "mcp:local") {
+		t.Errorf("an invalid approver must be refused with the allowed forms: %v", err)
 	}
 }

@@ -45,6 +45,7 @@ type Approval struct {
 	Identities   []string  `json:"identities,omitempty"`
 	Surface      string    `json:"surface,omitempty"`
 	Organization string    `json:"organization,omitempty"`
+	Branch       string    `json:"branch,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
 	ExpiresAt    time.Time `json:"expires_at"`
 	Votes        []Vote    `json:"votes,omitempty"`
@@ -58,6 +59,19 @@ type Approval struct {
 	// Token is what the requester passes to ConsumeApproval. Only
 	// RequestApproval returns it: approvers never see it.
 	Token string `json:"-"`
+}
+
+// Statuses lists every status, for validating what a person typed.
+func Statuses() []Status { return []Status{Pending, Approved, Denied, Used, Expired} }
+
+// ParseStatus checks s names a status.
+func ParseStatus(s string) (Status, error) {
+	for _, st := range Statuses() {
+		if string(st) == s {
+			return st, nil
+		}
+	}
+	return "", fmt.Errorf("unknown approval status %q: want pending, approved, denied, used or expired", s)
 }
 
 func (a *Approval) settle(now time.Time) {
@@ -102,6 +116,8 @@ type Details struct {
 	Identities   []string
 	Surface      string
 	Organization string
+	// Branch is the branch the call is about, if any.
+	Branch string
 }
 
 // RequestApproval records a request for needed of the approvers (path.Match
@@ -152,7 +168,7 @@ func (m *Manager) newApproval(b Binding, needed int, approvers []string, ttl tim
 	a := Approval{
 		ID: id, Binding: b, Needed: max(needed, 1), Approvers: approvers,
 		CreatedAt: now, ExpiresAt: exp,
-		Identities: append([]string(nil), details.Identities...), Surface: details.Surface, Organization: details.Organization,
+		Identities: append([]string(nil), details.Identities...), Surface: details.Surface, Organization: details.Organization, Branch: details.Branch,
 	}
 	if details.Summary != nil {
 		a.Summary, _ = redact.Redactor{}.Value(details.Summary).(map[string]any)

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/supaops/supaops/internal/tools"
 )
 
 const approvalTTL = time.Hour
@@ -26,26 +28,26 @@ func request(t *testing.T, m *Manager, needed int) Approval {
 
 func approve(t *testing.T, m *Manager, id, approver string) {
 	t.Helper()
-	if _, err := m.Approve(t.Context(), id, approver, nil); err != nil {
+	if _, err := m.Approve(t.Context(), id, approver, nil, "cli"); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestApprovalFlow(t *testing.T) {
 	c := newClock()
-	m := New(openStore(t), c.Now)
+	m := New(openStore(t), c.Now, nil)
 	b := binding(t)
 	a := request(t, m, 2)
 	tok := a.Token
 	if a.Status != Pending || tok == "" || a.ID == "" {
 		t.Fatalf("new request %+v", a)
 	}
-	a, err := m.Approve(t.Context(), a.ID, "slack:user:U10", nil)
+	a, err := m.Approve(t.Context(), a.ID, "slack:user:U10", nil, "cli")
 	if err != nil || a.Status != Pending || len(a.Votes) != 1 {
 		t.Fatalf("after one approval: %+v, %v", a, err)
 	}
 	// A second person, eligible through a group.
-	a, err = m.Approve(t.Context(), a.ID, "slack:user:U77", []string{"slack:user:U77", "slack:group:ops"})
+	a, err = m.Approve(t.Context(), a.ID, "slack:user:U77", []string{"slack:user:U77", "slack:group:ops"}, "cli")
 	if err != nil || a.Status != Approved {
 		t.Fatalf("after two approvals: %+v, %v", a, err)
 	}
@@ -68,37 +70,37 @@ func TestApprovalRefusals(t *testing.T) {
 		want error
 	}{
 		{"approve: own request", 1, func(t *testing.T, m *Manager, _ *clock, a Approval, _ Binding) error {
-			_, err := m.Approve(t.Context(), a.ID, "mcp:local", nil)
+			_, err := m.Approve(t.Context(), a.ID, "mcp:local", nil, "cli")
 			return err
 		}, ErrSelfApproval},
 		{"approve: own request under another name", 1, func(t *testing.T, m *Manager, _ *clock, a Approval, _ Binding) error {
-			_, err := m.Approve(t.Context(), a.ID, "slack:user:U1", []string{"slack:user:U1", "mcp:local"})
+			_, err := m.Approve(t.Context(), a.ID, "slack:user:U1", []string{"slack:user:U1", "mcp:local"}, "cli")
 			return err
 		}, ErrSelfApproval},
 		{"approve: not on the list", 1, func(t *testing.T, m *Manager, _ *clock, a Approval, _ Binding) error {
-			_, err := m.Approve(t.Context(), a.ID, "slack:user:U2", []string{"slack:group:devs"})
+			_, err := m.Approve(t.Context(), a.ID, "slack:user:U2", []string{"slack:group:devs"}, "cli")
 			return err
 		}, ErrNotApprover},
 		{"approve: twice by one approver", 2, func(t *testing.T, m *Manager, _ *clock, a Approval, _ Binding) error {
 			approve(t, m, a.ID, "slack:user:U1")
-			_, err := m.Approve(t.Context(), a.ID, "slack:user:U1", nil)
+			_, err := m.Approve(t.Context(), a.ID, "slack:user:U1", nil, "cli")
 			return err
 		}, ErrAlreadyApproved},
 		{"approve: already fully approved", 1, func(t *testing.T, m *Manager, _ *clock, a Approval, _ Binding) error {
 			approve(t, m, a.ID, "slack:user:U1")
-			_, err := m.Approve(t.Context(), a.ID, "slack:user:U12", nil)
+			_, err := m.Approve(t.Context(), a.ID, "slack:user:U12", nil, "cli")
 			return err
 		}, ErrFullyApproved},
 		{"approve: expired", 1, func(t *testing.T, m *Manager, c *clock, a Approval, _ Binding) error {
 			c.Advance(approvalTTL)
-			_, err := m.Approve(t.Context(), a.ID, "slack:user:U1", nil)
+			_, err := m.Approve(t.Context(), a.ID, "slack:user:U1", nil, "cli")
 			return err
 		}, ErrExpired},
 		{"approve: denied", 1, func(t *testing.T, m *Manager, _ *clock, a Approval, _ Binding) error {
-			if _, err := m.Deny(t.Context(), a.ID, "slack:user:U12", nil, "not today"); err != nil {
+			if _, err := m.Deny(t.Context(), a.ID, "slack:user:U12", nil, "cli", "not today"); err != nil {
 				t.Fatal(err)
 			}
-			_, err := m.Approve(t.Context(), a.ID, "slack:user:U1", nil)
+			_, err := m.Approve(t.Context(), a.ID, "slack:user:U1", nil, "cli")
 			return err
 		}, ErrDenied},
 		{"approve: used", 1, func(t *testing.T, m *Manager, _ *clock, a Approval, b Binding) error {
@@ -106,31 +108,31 @@ func TestApprovalRefusals(t *testing.T) {
 			if _, err := m.ConsumeApproval(t.Context(), a.Token, b); err != nil {
 				t.Fatal(err)
 			}
-			_, err := m.Approve(t.Context(), a.ID, "slack:user:U12", nil)
+			_, err := m.Approve(t.Context(), a.ID, "slack:user:U12", nil, "cli")
 			return err
 		}, ErrUsed},
 		{"approve: unknown id", 1, func(t *testing.T, m *Manager, _ *clock, _ Approval, _ Binding) error {
-			_, err := m.Approve(t.Context(), "nosuchid", "slack:user:U1", nil)
+			_, err := m.Approve(t.Context(), "nosuchid", "slack:user:U1", nil, "cli")
 			return err
 		}, ErrUnknown},
 		{"deny: not on the list", 1, func(t *testing.T, m *Manager, _ *clock, a Approval, _ Binding) error {
-			_, err := m.Deny(t.Context(), a.ID, "slack:user:U2", nil, "no")
+			_, err := m.Deny(t.Context(), a.ID, "slack:user:U2", nil, "cli", "no")
 			return err
 		}, ErrNotApprover},
 		{"deny: withdrawn by the requester", 1, func(t *testing.T, m *Manager, _ *clock, a Approval, _ Binding) error {
-			_, err := m.Deny(t.Context(), a.ID, "mcp:local", nil, "changed my mind")
+			_, err := m.Deny(t.Context(), a.ID, "mcp:local", nil, "cli", "changed my mind")
 			return err
 		}, nil},
 		{"deny: after approval, before use", 1, func(t *testing.T, m *Manager, _ *clock, a Approval, _ Binding) error {
 			approve(t, m, a.ID, "slack:user:U1")
-			_, err := m.Deny(t.Context(), a.ID, "slack:user:U12", nil, "veto")
+			_, err := m.Deny(t.Context(), a.ID, "slack:user:U12", nil, "cli", "veto")
 			return err
 		}, nil},
 		{"deny: twice", 1, func(t *testing.T, m *Manager, _ *clock, a Approval, _ Binding) error {
-			if _, err := m.Deny(t.Context(), a.ID, "slack:user:U1", nil, "no"); err != nil {
+			if _, err := m.Deny(t.Context(), a.ID, "slack:user:U1", nil, "cli", "no"); err != nil {
 				t.Fatal(err)
 			}
-			_, err := m.Deny(t.Context(), a.ID, "slack:user:U12", nil, "no")
+			_, err := m.Deny(t.Context(), a.ID, "slack:user:U12", nil, "cli", "no")
 			return err
 		}, ErrDenied},
 		{"consume: approved", 2, func(t *testing.T, m *Manager, _ *clock, a Approval, b Binding) error {
@@ -150,7 +152,7 @@ func TestApprovalRefusals(t *testing.T) {
 		}, ErrNotEnoughApprovals},
 		{"consume: denied", 1, func(t *testing.T, m *Manager, _ *clock, a Approval, b Binding) error {
 			approve(t, m, a.ID, "slack:user:U1")
-			if _, err := m.Deny(t.Context(), a.ID, "slack:user:U12", nil, "veto"); err != nil {
+			if _, err := m.Deny(t.Context(), a.ID, "slack:user:U12", nil, "cli", "veto"); err != nil {
 				t.Fatal(err)
 			}
 			_, err := m.ConsumeApproval(t.Context(), a.Token, b)
@@ -210,7 +212,7 @@ func TestApprovalRefusals(t *testing.T) {
 		}, ErrOtherProject},
 		{"consume: changed arguments", 1, func(t *testing.T, m *Manager, _ *clock, a Approval, b Binding) error {
 			approve(t, m, a.ID, "slack:user:U1")
-			b.ArgsHash, _ = HashArgs(map[string]any{"ref": "other"})
+			b.ArgsHash, _ = tools.HashArgs(map[string]any{"ref": "other"})
 			_, err := m.ConsumeApproval(t.Context(), a.Token, b)
 			return err
 		}, ErrArgsChanged},
@@ -218,7 +220,7 @@ func TestApprovalRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newClock()
-			m := New(openStore(t), c.Now)
+			m := New(openStore(t), c.Now, nil)
 			b := binding(t)
 			a := request(t, m, tt.needed)
 			wantRefusal(t, tt.act(t, m, c, a, b), tt.want)
@@ -227,7 +229,7 @@ func TestApprovalRefusals(t *testing.T) {
 }
 
 func TestRequestApprovalChecksInput(t *testing.T) {
-	m := New(openStore(t), nil)
+	m := New(openStore(t), nil, nil)
 	tests := []struct {
 		name      string
 		b         Binding
@@ -250,7 +252,7 @@ func TestRequestApprovalChecksInput(t *testing.T) {
 
 // Approvers see a redacted summary, and never the requester's token.
 func TestApprovalSummaryAndToken(t *testing.T) {
-	m := New(openStore(t), nil)
+	m := New(openStore(t), nil, nil)
 	a, err := m.RequestApproval(t.Context(), binding(t), 1, approvers, time.Hour,
 		Details{Summary: map[string]any{"db_pass": "hunter2hunter2", "ref": "abc"}})
 	if err != nil {
@@ -271,14 +273,14 @@ func TestApprovalSummaryAndToken(t *testing.T) {
 
 func TestList(t *testing.T) {
 	c := newClock()
-	m := New(openStore(t), c.Now)
+	m := New(openStore(t), c.Now, nil)
 	pending := request(t, m, 1)
 	c.Advance(time.Minute)
 	approved := request(t, m, 1)
 	approve(t, m, approved.ID, "slack:user:U1")
 	c.Advance(time.Minute)
 	denied := request(t, m, 1)
-	if _, err := m.Deny(t.Context(), denied.ID, "slack:user:U1", nil, "no"); err != nil {
+	if _, err := m.Deny(t.Context(), denied.ID, "slack:user:U1", nil, "cli", "no"); err != nil {
 		t.Fatal(err)
 	}
 	c.Advance(time.Minute)
@@ -323,11 +325,11 @@ func TestApprovalPersists(t *testing.T) {
 	c := newClock()
 	st := openStore(t)
 	b := binding(t)
-	first := New(st, c.Now)
+	first := New(st, c.Now, nil)
 	a := request(t, first, 2)
 	approve(t, first, a.ID, "slack:user:U1")
 
-	second := New(reopen(t, st), c.Now)
+	second := New(reopen(t, st), c.Now, nil)
 	got, err := second.Get(t.Context(), a.ID)
 	if err != nil || got.Status != Pending || len(got.Votes) != 1 {
 		t.Fatalf("after reopening: %+v, %v", got, err)
@@ -340,7 +342,7 @@ func TestApprovalPersists(t *testing.T) {
 
 func TestConcurrentConsumeApprovalOnce(t *testing.T) {
 	st := openStore(t)
-	managers := []*Manager{New(st, nil), New(reopen(t, st), nil)}
+	managers := []*Manager{New(st, nil, nil), New(reopen(t, st), nil, nil)}
 	b := binding(t)
 	a := request(t, managers[0], 1)
 	approve(t, managers[0], a.ID, "slack:user:U1")
@@ -367,12 +369,12 @@ func TestConcurrentConsumeApprovalOnce(t *testing.T) {
 
 // Two approvers racing to give the last approval: one counts, the other is told.
 func TestConcurrentApprovals(t *testing.T) {
-	m := New(openStore(t), nil)
+	m := New(openStore(t), nil, nil)
 	a := request(t, m, 1)
 	errs := make([]error, 2)
 	var wg sync.WaitGroup
 	for i, who := range []string{"slack:user:U1", "slack:user:U12"} {
-		wg.Go(func() { _, errs[i] = m.Approve(t.Context(), a.ID, who, nil) })
+		wg.Go(func() { _, errs[i] = m.Approve(t.Context(), a.ID, who, nil, "cli") })
 	}
 	wg.Wait()
 	if (errs[0] == nil) == (errs[1] == nil) {
@@ -387,7 +389,7 @@ func TestConcurrentApprovals(t *testing.T) {
 
 func TestPrune(t *testing.T) {
 	c := newClock()
-	m := New(openStore(t), c.Now)
+	m := New(openStore(t), c.Now, nil)
 	b := binding(t)
 	old := request(t, m, 1)
 	if _, err := m.IssueConfirmation(t.Context(), b, time.Minute); err != nil {

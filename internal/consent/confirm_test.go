@@ -9,6 +9,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/supaops/supaops/internal/store"
+	"github.com/supaops/supaops/internal/tools"
 )
 
 func TestConfirm(t *testing.T) {
@@ -39,12 +40,12 @@ func TestConfirm(t *testing.T) {
 			return m.Confirm(t.Context(), "", b)
 		}, ErrForged},
 		{"signed by another store", func(t *testing.T, _ *Manager, c *clock, _ string, b Binding) error {
-			other := New(openStore(t), c.Now)
+			other := New(openStore(t), c.Now, nil)
 			tok, err := other.IssueConfirmation(t.Context(), b, ttl)
 			if err != nil {
 				t.Fatal(err)
 			}
-			m := New(openStore(t), c.Now)
+			m := New(openStore(t), c.Now, nil)
 			return m.Confirm(t.Context(), tok, b)
 		}, ErrForged},
 		{"unknown id", func(t *testing.T, m *Manager, c *clock, tok string, b Binding) error {
@@ -74,7 +75,7 @@ func TestConfirm(t *testing.T) {
 			return m.Confirm(t.Context(), tok, b)
 		}, ErrOtherProject},
 		{"changed arguments", func(t *testing.T, m *Manager, _ *clock, tok string, b Binding) error {
-			b.ArgsHash, _ = HashArgs(map[string]any{"ref": "abcdefghijklmnopqrst", "force": true})
+			b.ArgsHash, _ = tools.HashArgs(map[string]any{"ref": "abcdefghijklmnopqrst", "force": true})
 			return m.Confirm(t.Context(), tok, b)
 		}, ErrArgsChanged},
 		{"expired", func(t *testing.T, m *Manager, c *clock, tok string, b Binding) error {
@@ -91,7 +92,7 @@ func TestConfirm(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newClock()
-			m := New(openStore(t), c.Now)
+			m := New(openStore(t), c.Now, nil)
 			b := binding(t)
 			tok, err := m.IssueConfirmation(t.Context(), b, ttl)
 			if err != nil {
@@ -104,7 +105,7 @@ func TestConfirm(t *testing.T) {
 
 // A refused confirmation is not used up: the right call can still use it.
 func TestRefusedConfirmationStaysUsable(t *testing.T) {
-	m := New(openStore(t), nil)
+	m := New(openStore(t), nil, nil)
 	b := binding(t)
 	tok, err := m.IssueConfirmation(t.Context(), b, time.Minute)
 	if err != nil {
@@ -117,7 +118,7 @@ func TestRefusedConfirmationStaysUsable(t *testing.T) {
 }
 
 func TestIssueConfirmationChecksInput(t *testing.T) {
-	m := New(openStore(t), nil)
+	m := New(openStore(t), nil, nil)
 	tests := []struct {
 		name string
 		b    Binding
@@ -141,7 +142,7 @@ func TestIssueConfirmationChecksInput(t *testing.T) {
 // (as two processes have), exactly one goes ahead.
 func TestConcurrentConfirmOnce(t *testing.T) {
 	st := openStore(t)
-	managers := []*Manager{New(st, nil), New(reopen(t, st), nil)}
+	managers := []*Manager{New(st, nil, nil), New(reopen(t, st), nil, nil)}
 	b := binding(t)
 	tok, err := managers[0].IssueConfirmation(t.Context(), b, time.Minute)
 	if err != nil {
@@ -172,12 +173,12 @@ func TestConfirmationPersists(t *testing.T) {
 	c := newClock()
 	st := openStore(t)
 	b := binding(t)
-	tok, err := New(st, c.Now).IssueConfirmation(t.Context(), b, time.Minute)
+	tok, err := New(st, c.Now, nil).IssueConfirmation(t.Context(), b, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A new process: new store handle, new manager, same file.
-	wantRefusal(t, New(reopen(t, st), c.Now).Confirm(t.Context(), tok, b), nil)
+	wantRefusal(t, New(reopen(t, st), c.Now, nil).Confirm(t.Context(), tok, b), nil)
 	var saved Confirmation
 	err = st.View(t.Context(), func(tx *bbolt.Tx) error {
 		return load(tx.Bucket([]byte(store.BucketConfirmations)), tokenID(t, tok), &saved)

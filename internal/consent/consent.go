@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"go.etcd.io/bbolt"
+
 	"github.com/supaops/supaops/internal/store"
 )
 
@@ -26,7 +28,7 @@ type Binding struct {
 	Principal string `json:"principal"`
 	Action    string `json:"action"`
 	Project   string `json:"project,omitempty"`
-	// ArgsHash is HashArgs of the call's normalized arguments.
+	// ArgsHash is tools.HashArgs of the call's normalized arguments.
 	ArgsHash string `json:"args_hash"`
 }
 
@@ -42,21 +44,40 @@ func (b Binding) validate() error {
 	return nil
 }
 
+// VoteRecorder writes an approver's vote (or a denial) to the audit log
+// inside the transaction that counts it: a vote counts exactly when it is
+// recorded. Returning an error refuses the vote.
+type VoteRecorder func(tx *bbolt.Tx, v VoteRecord) error
+
+// VoteRecord is one approver's yes or no on a request, as counted.
+type VoteRecord struct {
+	// Approval is the request after the vote.
+	Approval   Approval
+	Approver   string
+	Identities []string
+	Surface    string
+	Approve    bool   // false: a denial (or the requester's withdrawal)
+	Reason     string // why, for a denial
+}
+
 // Manager issues and checks consent. It is safe for concurrent use.
 type Manager struct {
-	store *store.Store
-	now   func() time.Time
+	store      *store.Store
+	now        func() time.Time
+	recordVote VoteRecorder
 
 	mu  sync.Mutex
 	key []byte // loaded on first use; it never changes
 }
 
-// New returns a Manager keeping consent in st. now is time.Now outside tests.
-func New(st *store.Store, now func() time.Time) *Manager {
+// New returns a Manager keeping consent in st. now is time.Now outside
+// tests. recordVote, when not nil, records every counted vote in the same
+// transaction.
+func New(st *store.Store, now func() time.Time, recordVote VoteRecorder) *Manager {
 	if now == nil {
 		now = time.Now
 	}
-	return &Manager{store: st, now: now}
+	return &Manager{store: st, now: now, recordVote: recordVote}
 }
 
 func (m *Manager) signingKey(ctx context.Context) ([]byte, error) {

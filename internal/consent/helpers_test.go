@@ -7,6 +7,7 @@ import (
 
 	"github.com/supaops/supaops/internal/store"
 	"github.com/supaops/supaops/internal/store/storetest"
+	"github.com/supaops/supaops/internal/tools"
 )
 
 // clock and openStore are the shared test helpers under short local names.
@@ -27,7 +28,7 @@ func reopen(t testing.TB, st *store.Store) *store.Store {
 
 func binding(t testing.TB) Binding {
 	t.Helper()
-	h, err := HashArgs(map[string]any{"ref": "abcdefghijklmnopqrst"})
+	h, err := tools.HashArgs(map[string]any{"ref": "abcdefghijklmnopqrst"})
 	if err != nil {
 		t.Fatal(err)
 	}

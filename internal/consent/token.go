@@ -77,6 +77,24 @@ func (m *Manager) verify(ctx context.Context, s string, want kind) (token, error
 	return t, nil
 }
 
+// Expiry reads when a token expires, without verifying it: for showing the
+// holder until when it is good. Verification happens when it is used.
+func Expiry(tok string) (time.Time, bool) {
+	payload, _, ok := cutLast(tok, ".")
+	if !ok {
+		return time.Time{}, false
+	}
+	parts := strings.Split(payload, ".")
+	if len(parts) != 3 {
+		return time.Time{}, false
+	}
+	exp, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(exp, 0).UTC(), true
+}
+
 func (k kind) article() string {
 	if k == approval {
 		return "an approval"

@@ -19,11 +19,12 @@ import (
 // approver itself, must match the request's approver patterns. approver must
 // be one canonical id per person: it is what stops one person approving twice.
 // On a refusal the returned Approval is the request as it stands, if it exists.
-func (m *Manager) Approve(ctx context.Context, id, approver string, identities []string) (Approval, error) {
+func (m *Manager) Approve(ctx context.Context, id, approver string, identities []string, surface string) (Approval, error) {
 	if approver == "" {
 		return Approval{}, errors.New("approving: no approver")
 	}
-	a, err := m.change(ctx, id, func(a *Approval, now time.Time) error {
+	vote := VoteRecord{Approver: approver, Identities: identities, Surface: surface, Approve: true}
+	a, err := m.change(ctx, id, &vote, func(a *Approval, now time.Time) error {
 		if err := a.closed(); err != nil {
 			return err
 		}
@@ -51,11 +52,12 @@ func (m *Manager) Approve(ctx context.Context, id, approver string, identities [
 // Deny refuses request id for good. The requester may withdraw their own
 // request; otherwise the denier must be one of its approvers. An approved
 // request can still be denied until it is used.
-func (m *Manager) Deny(ctx context.Context, id, approver string, identities []string, reason string) (Approval, error) {
+func (m *Manager) Deny(ctx context.Context, id, approver string, identities []string, surface, reason string) (Approval, error) {
 	if approver == "" {
 		return Approval{}, errors.New("denying: no approver")
 	}
-	a, err := m.change(ctx, id, func(a *Approval, now time.Time) error {
+	vote := VoteRecord{Approver: approver, Identities: identities, Surface: surface, Reason: redact.Text(reason)}
+	a, err := m.change(ctx, id, &vote, func(a *Approval, now time.Time) error {
 		if err := a.closed(); err != nil {
 			return err
 		}
@@ -79,7 +81,7 @@ func (m *Manager) ConsumeApproval(ctx context.Context, tok string, b Binding) (A
 	if err != nil {
 		return Approval{}, fmt.Errorf("using approval for %s: %w", b.Action, err)
 	}
-	a, err := m.change(ctx, t.id, func(a *Approval, now time.Time) error {
+	a, err := m.change(ctx, t.id, nil, func(a *Approval, now time.Time) error {
 		if err := checkBinding(a.Binding, b); err != nil {
 			return err
 		}
@@ -102,8 +104,9 @@ func (m *Manager) ConsumeApproval(ctx context.Context, tok string, b Binding) (A
 }
 
 // change applies fn to request id in one write transaction; fn sees the
-// request's current status and refuses by returning an error.
-func (m *Manager) change(ctx context.Context, id string, fn func(a *Approval, now time.Time) error) (Approval, error) {
+// request's current status and refuses by returning an error. A vote, when
+// given, is recorded in the same transaction.
+func (m *Manager) change(ctx context.Context, id string, vote *VoteRecord, fn func(a *Approval, now time.Time) error) (Approval, error) {
 	var a Approval
 	err := m.store.Update(ctx, func(tx *bbolt.Tx) error {
 		bucket := tx.Bucket([]byte(store.BucketApprovals))
@@ -117,6 +120,12 @@ func (m *Manager) change(ctx context.Context, id string, fn func(a *Approval, no
 			return err
 		}
 		a.settle(now)
+		if vote != nil && m.recordVote != nil {
+			vote.Approval = a
+			if err := m.recordVote(tx, *vote); err != nil {
+				return fmt.Errorf("recording the vote in the audit log: %w", err)
+			}
+		}
 		return save(bucket, id, a)
 	})
 	return a, err

@@ -4,20 +4,16 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
-	"github.com/supaops/supaops/internal/pipeline"
-	"github.com/supaops/supaops/internal/redact"
-	"github.com/supaops/supaops/internal/render"
+	"github.com/supaops/supaops/internal/outcome"
 )
 
 // elicitationKey names our one input request in a multi round-trip result.
 const elicitationKey = "confirm"
-
-// maxShownArgs bounds the arguments quoted in a confirmation prompt.
-const maxShownArgs = 1500
 
 // canElicit reports whether the client can show a form to its user. Modern
 // requests declare capabilities on each request; legacy sessions declared
@@ -54,16 +50,16 @@ func accepted(ans *mcp.ElicitationResult) bool {
 
 // elicit asks the user through the client, carrying the consent token as
 // the request state; the retry brings it back with the answer.
-func (s *Server) elicit(preq pipeline.Request, d pipeline.Decision) *mcp.CallToolResult {
-	return server.NewInputRequestBuilder(d.Token).Elicit(elicitationKey, mcp.ElicitationParams{
-		Message: s.confirmPrompt(preq, d),
+func (s *Server) elicit(c *outcome.Challenge) *mcp.CallToolResult {
+	return server.NewInputRequestBuilder(c.Token).Elicit(elicitationKey, mcp.ElicitationParams{
+		Message: confirmPrompt(c),
 		RequestedSchema: map[string]any{
 			"type": "object",
 			"properties": map[string]any{
 				elicitationKey: map[string]any{
 					"type":        "boolean",
 					"title":       "Go ahead",
-					"description": "Run " + preq.Action + " with the arguments shown",
+					"description": "Run " + c.Action + " with the arguments shown",
 				},
 			},
 			"required": []string{elicitationKey},
@@ -71,61 +67,75 @@ func (s *Server) elicit(preq pipeline.Request, d pipeline.Decision) *mcp.CallToo
 	}).ToolResult()
 }
 
-// confirmPrompt says what will happen, with the arguments redacted.
-func (s *Server) confirmPrompt(preq pipeline.Request, d pipeline.Decision) string {
+// confirmPrompt says what will happen: every argument (redacted), and for
+// any shown in part, exactly what is not shown.
+func confirmPrompt(c *outcome.Challenge) string {
 	var b strings.Builder
-	risk, shownArgs := "", ""
-	if a, err := s.reg.Lookup(preq.Action); err == nil {
-		risk = " (" + string(a.Risk) + ")"
-		shown, _ := redact.New(a.Secrets).Value(preq.Args).(map[string]any)
-		if text, err := render.CompactJSON(shown); err == nil {
-			shownArgs = string(render.CutUTF8(text, maxShownArgs))
-		}
-	}
-	fmt.Fprintf(&b, "An AI assistant wants to run %s%s", preq.Action, risk)
-	if ref, _ := preq.Args["ref"].(string); ref != "" {
-		fmt.Fprintf(&b, " on project %s", ref)
-	}
-	fmt.Fprintf(&b, ". Policy rule %s asks you to confirm", d.Rule)
-	if d.Reason != "" {
-		fmt.Fprintf(&b, " (%s)", d.Reason)
+	fmt.Fprintf(&b, "An AI assistant wants to run %s (%s)", c.Action, c.Risk)
+	writeTarget(&b, c)
+	fmt.Fprintf(&b, ". Policy rule %s asks you to confirm", c.Rule)
+	if c.Reason != "" {
+		fmt.Fprintf(&b, " (%s)", c.Reason)
 	}
 	b.WriteString(".")
-	if shownArgs != "" {
-		fmt.Fprintf(&b, "\nArguments: %s", shownArgs)
-	}
+	writeArgs(&b, c)
 	return b.String()
+}
+
+func writeTarget(b *strings.Builder, c *outcome.Challenge) {
+	if c.Project != "" {
+		fmt.Fprintf(b, " on project %s", c.Project)
+	}
+	if c.Branch != "" {
+		fmt.Fprintf(b, " (branch %s)", c.Branch)
+	}
+}
+
+func writeArgs(b *strings.Builder, c *outcome.Challenge) {
+	if len(c.Args) == 0 {
+		b.WriteString("\nNo arguments.")
+		return
+	}
+	b.WriteString("\nArguments:")
+	for _, a := range c.Args {
+		b.WriteString("\n- ")
+		b.WriteString(a.String())
+	}
 }
 
 // confirmByToken is the fallback for clients that cannot show a form: the
 // model must ask the user itself and call again with the token.
-func confirmByToken(tool string, preq pipeline.Request, d pipeline.Decision) *mcp.CallToolResult {
+func confirmByToken(tool string, c *outcome.Challenge) *mcp.CallToolResult {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s needs the user's confirmation (policy rule %s", preq.Action, d.Rule)
-	if d.Reason != "" {
-		fmt.Fprintf(&b, ": %s", d.Reason)
+	fmt.Fprintf(&b, "%s (%s) needs the user's confirmation (policy rule %s", c.Action, c.Risk, c.Rule)
+	if c.Reason != "" {
+		fmt.Fprintf(&b, ": %s", c.Reason)
 	}
-	b.WriteString("). Nothing was done.\n")
-	fmt.Fprintf(&b, "Ask the user whether to go ahead, saying what the call will do. Only if they agree, call %s again with the same arguments plus \"confirm\": %q. ", tool, d.Token)
-	b.WriteString("The token is good once, for exactly these arguments, for a limited time. Never confirm on the user's behalf.")
+	b.WriteString("). Nothing was done.")
+	writeArgs(&b, c)
+	fmt.Fprintf(&b, "\nAsk the user whether to go ahead, showing what the call will do with these arguments. Only if they agree, call %s again with the same arguments plus \"confirm\": %q. ", tool, c.Token)
+	b.WriteString("The token is good once, for exactly these arguments")
+	if !c.ExpiresAt.IsZero() {
+		fmt.Fprintf(&b, ", until %s", c.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	b.WriteString(". Never confirm on the user's behalf.")
 	return mcp.NewToolResultError(b.String())
 }
 
 // awaitApproval explains an approval request: who may grant it and how,
 // and how to call again once it is granted.
-func awaitApproval(tool string, preq pipeline.Request, d pipeline.Decision) *mcp.CallToolResult {
-	id := d.ApprovalID
+func awaitApproval(tool string, c *outcome.Challenge) *mcp.CallToolResult {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s needs approval by %d approver(s) (policy rule %s", preq.Action, max(1, d.Approvals), d.Rule)
-	if d.Reason != "" {
-		fmt.Fprintf(&b, ": %s", d.Reason)
+	fmt.Fprintf(&b, "%s needs approval by %d approver(s) (policy rule %s", c.Action, c.Approvals, c.Rule)
+	if c.Reason != "" {
+		fmt.Fprintf(&b, ": %s", c.Reason)
 	}
 	b.WriteString("). Nothing was done.\n")
-	fmt.Fprintf(&b, "Pending approval id: %s.", id)
-	if len(d.Approvers) > 0 {
-		fmt.Fprintf(&b, " Who may approve: %s.", strings.Join(d.Approvers, ", "))
+	fmt.Fprintf(&b, "Pending approval id: %s.", c.ApprovalID)
+	if len(c.Approvers) > 0 {
+		fmt.Fprintf(&b, " Who may approve: %s.", strings.Join(c.Approvers, ", "))
 	}
-	fmt.Fprintf(&b, " Tell the user; an approver grants it with `supaops-mcp approvals approve %s --as <their principal>` (or from Slack where it is set up). ", id)
-	fmt.Fprintf(&b, "Once it is approved, call %s again with the same arguments plus \"confirm\": %q. Do not poll in a loop.", tool, d.Token)
+	fmt.Fprintf(&b, " Tell the user; an approver grants it with `supaops-mcp approvals approve %s --as <their principal>` (or from Slack where it is set up). ", c.ApprovalID)
+	fmt.Fprintf(&b, "Once it is approved, call %s again with the same arguments plus \"confirm\": %q. Do not poll in a loop.", tool, c.Token)
 	return mcp.NewToolResultError(b.String())
 }

@@ -26,7 +26,7 @@ func (s *Server) describeHandler(_ context.Context, req mcp.CallToolRequest) (*m
 	if err != nil {
 		var unknown *tools.UnknownActionError
 		if errors.As(err, &unknown) {
-			return unknownAction(unknown), nil
+			return unknownAction(unknown.Name, unknown.Suggestions), nil
 		}
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func (s *Server) describe(a *tools.Action) (map[string]any, error) {
 		d["tool"] = a.Name
 	}
 	if scoped {
-		d["ref"] = "injected: this server is scoped to project " + s.profile.ref
+		d[a.Target.Project] = "injected: this server is scoped to project " + s.scope.Project
 	}
 	if a.Scope != "" {
 		d["oauth_scope"] = a.Scope
@@ -100,11 +100,11 @@ func (s *Server) describe(a *tools.Action) (map[string]any, error) {
 func (s *Server) example(a *tools.Action, scoped bool) map[string]any {
 	known := map[string]any{}
 	if scoped {
-		known["ref"] = s.profile.ref
+		known[a.Target.Project] = s.scope.Project
 	}
 	args := a.Example(known)
 	if scoped {
-		delete(args, "ref")
+		delete(args, a.Target.Project)
 	}
 	return map[string]any{"tool": CallAction, "arguments": map[string]any{"name": a.Name, "arguments": args}}
 }

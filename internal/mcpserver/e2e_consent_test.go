@@ -119,7 +119,7 @@ func TestApproval(t *testing.T) {
 	args["confirm"] = token[1]
 	mustError(t, call(t, c, CallAction, args), "still waiting", id[1])
 
-	if _, err := st.authz.Approve(context.Background(), id[1], "slack:user:ULEAD", nil); err != nil {
+	if _, err := st.authz.Approve(context.Background(), id[1], "slack:user:ULEAD", nil, "slack"); err != nil {
 		t.Fatal(err)
 	}
 	res := call(t, c, CallAction, args)

@@ -4,10 +4,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/supaops/supaops/internal/scope"
 )
 
 func TestReadOnly(t *testing.T) {
-	st := newStack(t, Options{ReadOnly: true})
+	st := newStack(t, Options{Scope: scope.Scope{ReadOnly: true}})
 	c := st.client(t)
 	for _, tool := range listTools(t, c) {
 		if tool.Name == CallAction {
@@ -34,12 +36,12 @@ func TestReadOnly(t *testing.T) {
 	if d["available"] != false || !strings.Contains(d["unavailable"].(string), "read-only") {
 		t.Errorf("describe_action project_delete: %v", d)
 	}
-	mustError(t, call(t, c, CallAction, map[string]any{"name": "project_update", "arguments": map[string]any{"ref": st.seed.ProjectRef, "name": "x"}}), "server:read-only", "Nothing was done")
+	mustError(t, call(t, c, CallAction, map[string]any{"name": "project_update", "arguments": map[string]any{"ref": st.seed.ProjectRef, "name": "x"}}), "scope:read-only", "Nothing was done")
 	mustOK(t, call(t, c, CallAction, map[string]any{"name": "projects_list"}))
 }
 
 func TestProjectScope(t *testing.T) {
-	st := newStack(t, Options{ProjectRef: "sandboxprodxxxxxxxxx"})
+	st := newStack(t, Options{Scope: scope.Scope{Project: "sandboxprodxxxxxxxxx"}})
 	c := st.client(t)
 	names := map[string]bool{}
 	for _, tool := range listTools(t, c) {
@@ -63,9 +65,9 @@ func TestProjectScope(t *testing.T) {
 		t.Errorf("describe_action still shows ref: %v", props)
 	}
 	other := st.seed.ProjectRefs[1]
-	mustError(t, call(t, c, CallAction, map[string]any{"name": "project_get", "arguments": map[string]any{"ref": other}}), "server:project-scope", other)
-	mustError(t, call(t, c, "project_get", map[string]any{"ref": other}), "server:project-scope")
-	mustError(t, call(t, c, CallAction, map[string]any{"name": "projects_list"}), "server:project-scope")
+	mustError(t, call(t, c, CallAction, map[string]any{"name": "project_get", "arguments": map[string]any{"ref": other}}), "scope:project", other)
+	mustError(t, call(t, c, "project_get", map[string]any{"ref": other}), "scope:project")
+	mustError(t, call(t, c, CallAction, map[string]any{"name": "projects_list"}), "scope:project")
 	// A branch of the project stays in scope; call_action injects ref too.
 	mustOK(t, call(t, c, CallAction, map[string]any{"name": "branches_list"}))
 }

@@ -80,7 +80,7 @@ func TestAuditRecordsMCP(t *testing.T) {
 		}
 		who[e.Record.Action] = e.Record.Principal
 	}
-	if who["projects_list"] != localPrincipal || who["project_get"] != "mcp:token:ci" {
+	if who["projects_list"] != "mcp:local" || who["project_get"] != "mcp:token:ci" {
 		t.Errorf("principals recorded: %v", who)
 	}
 }

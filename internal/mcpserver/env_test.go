@@ -3,29 +3,19 @@ package mcpserver
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/rs/zerolog"
 
-	"github.com/supaops/supaops/internal/action"
+	"github.com/supaops/supaops/internal/app"
+	"github.com/supaops/supaops/internal/app/apptest"
 	"github.com/supaops/supaops/internal/audit"
 	"github.com/supaops/supaops/internal/authz"
-	"github.com/supaops/supaops/internal/client"
-	"github.com/supaops/supaops/internal/consent"
-	"github.com/supaops/supaops/internal/pipeline"
-	"github.com/supaops/supaops/internal/policy"
 	"github.com/supaops/supaops/internal/sandbox"
-	"github.com/supaops/supaops/internal/store"
 	"github.com/supaops/supaops/internal/tools"
 )
-
-const sandboxToken = "mcpserver-test-token"
 
 // testPolicy: reads go, writes are confirmed, destructive actions denied,
 // pausing needs a lead's approval, deleting projects has its own deny rule.
@@ -43,31 +33,10 @@ rules:
     reason: projects are deleted by hand
 `
 
-// shared holds what is expensive and read-only: the sandbox spec and the registry.
-var shared struct {
-	once sync.Once
-	spec *sandbox.Spec
-	reg  *tools.Registry
-	err  error
-}
-
-func registry(t testing.TB) *tools.Registry {
-	t.Helper()
-	shared.once.Do(func() {
-		if shared.spec, shared.err = sandbox.LoadSpec(); shared.err != nil {
-			return
-		}
-		shared.reg, shared.err = tools.Load()
-	})
-	if shared.err != nil {
-		t.Fatal(shared.err)
-	}
-	return shared.reg
-}
-
-// stack is the whole server as cmd/mcp builds it, on a fresh sandbox and a
-// fresh store.
+// stack is the whole server as cmd/mcp builds it (app.Open), on a fresh
+// sandbox and a fresh store.
 type stack struct {
+	app   *app.App
 	seed  sandbox.SeedInfo
 	reg   *tools.Registry
 	audit *audit.Log
@@ -77,58 +46,22 @@ type stack struct {
 
 func newStack(t testing.TB, opts Options) *stack {
 	t.Helper()
-	ctx := context.Background()
-	reg := registry(t)
-	sb, err := sandbox.New(sandbox.Options{Spec: shared.spec, Token: sandboxToken, Budget: 1 << 20})
+	a := apptest.New(t, apptest.Options{Policy: testPolicy})
+	srv, err := New(a.Registry, a.Pipeline, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := client.New(client.Config{
-		BaseURL: "http://sandbox.test", Token: sandboxToken, Transport: sb.RoundTripper(),
-		Limits: client.Limits{Global: client.Budget{Requests: 1 << 20, Window: time.Minute}, Endpoints: []client.EndpointLimit{}},
-	})
+	return &stack{app: a, seed: a.Sandbox.Seed(), reg: a.Registry, audit: a.Audit, authz: a.Authz, srv: srv}
+}
+
+// registry is the registry, for tests that need no server.
+func registry(t testing.TB) *tools.Registry {
+	t.Helper()
+	reg, err := tools.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "supaops.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	descriptors := make([]*action.Action, 0, len(reg.Actions()))
-	for _, a := range reg.Actions() {
-		descriptors = append(descriptors, &a.Action)
-	}
-	pol, err := policy.Parse("test.yaml", []byte(testPolicy), policy.LoadOptions{Actions: descriptors})
-	if err != nil {
-		t.Fatal(err)
-	}
-	az, err := authz.New(authz.Config{
-		Policy: func() *policy.Policy { return pol }, Consent: consent.New(st, nil), Actions: reg.Find,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var auth pipeline.Authorizer = az
-	if opts.ProjectRef != "" {
-		branches, err := authz.NewProjectBranches(reg, api, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		auth = authz.ProjectScope{Ref: opts.ProjectRef, Branches: branches, Next: auth}
-	}
-	if opts.ReadOnly {
-		auth = authz.ReadOnly{Next: auth}
-	}
-	log := audit.New(st, nil)
-	p, err := pipeline.New(pipeline.Config{Registry: reg, API: api, Authorizer: auth, Recorder: log, Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(reg, p, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &stack{seed: sb.Seed(), reg: reg, audit: log, authz: az, srv: srv}
+	return reg
 }
 
 // eras are the two protocol generations a client may speak: the default

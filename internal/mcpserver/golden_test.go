@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/supaops/supaops/internal/scope"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden tools/list snapshots in testdata/")
@@ -23,10 +25,10 @@ var profiles = []struct {
 	golden bool
 }{
 	{"default", Options{}, true},
-	{"read-only", Options{ReadOnly: true}, true},
+	{"read-only", Options{Scope: scope.Scope{ReadOnly: true}}, true},
 	{"all", Options{Toolsets: []string{ToolsetAll}}, true},
-	{"project-scope", Options{ProjectRef: "sandboxprodxxxxxxxxx"}, false},
-	{"read-only+project-scope", Options{ReadOnly: true, ProjectRef: "sandboxprodxxxxxxxxx"}, false},
+	{"project-scope", Options{Scope: scope.Scope{Project: "sandboxprodxxxxxxxxx"}}, false},
+	{"read-only+project-scope", Options{Scope: scope.Scope{ReadOnly: true, Project: "sandboxprodxxxxxxxxx"}}, false},
 }
 
 func TestToolsListGolden(t *testing.T) {

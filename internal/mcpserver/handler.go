@@ -10,14 +10,11 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/supaops/supaops/internal/outcome"
 	"github.com/supaops/supaops/internal/pipeline"
 	"github.com/supaops/supaops/internal/principal"
 	"github.com/supaops/supaops/internal/tools"
 )
-
-// localPrincipal is who calls when no front end put a principal in the
-// context: the user of a local stdio session.
-const localPrincipal = "mcp:local"
 
 // surface names MCP in pipeline requests, policies and the audit log.
 const surface = "mcp"
@@ -37,15 +34,11 @@ func (s *Server) actionHandler(a *tools.Action) server.ToolHandlerFunc {
 	}
 }
 
-// execute is the one path of every call, whichever tool carried it: inject
-// the scope, attach a consent the client gave, call the pipeline, render.
+// execute is the one path of every call, whichever tool carried it: attach
+// the scope and a consent the client gave, call the pipeline, render.
 func (s *Server) execute(ctx context.Context, req mcp.CallToolRequest, name string, args map[string]any, confirm string) *mcp.CallToolResult {
-	if a, err := s.reg.Lookup(name); err == nil && s.profile.scoped(a) {
-		if _, given := args["ref"]; !given {
-			args["ref"] = s.profile.ref
-		}
-	}
 	preq := request(ctx, name, args, confirm)
+	preq.Scope = s.scope
 	if answer := server.ElicitationResponse(req.Params.InputResponses, elicitationKey); answer != nil {
 		if !accepted(answer) {
 			return mcp.NewToolResultText(fmt.Sprintf("Not confirmed (the user chose %s): %s was not called; nothing was done.", answer.Action, name))
@@ -57,7 +50,11 @@ func (s *Server) execute(ctx context.Context, req mcp.CallToolRequest, name stri
 	}
 	res, err := s.pipeline.Call(ctx, preq)
 	if err != nil {
-		return s.failure(ctx, req, preq, err)
+		o := outcome.Of(res, err)
+		if a, lookupErr := s.reg.Lookup(name); lookupErr == nil {
+			o = o.Describe(a)
+		}
+		return s.failure(ctx, req, o)
 	}
 	out, err := s.renderResult(res)
 	if err != nil {
@@ -69,7 +66,9 @@ func (s *Server) execute(ctx context.Context, req mcp.CallToolRequest, name stri
 
 // request builds the pipeline request for whoever the context names.
 func request(ctx context.Context, name string, args map[string]any, confirm string) pipeline.Request {
-	who := principal.Principal{ID: localPrincipal}
+	// No front end put a principal in the context: the user of a local
+	// stdio session.
+	who := principal.Principal{ID: principal.MCPLocal}
 	if p, ok := principal.From(ctx); ok {
 		who = p
 	}

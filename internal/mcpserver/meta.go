@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 
 	"github.com/supaops/supaops/internal/action"
 	"github.com/supaops/supaops/internal/render"
+	"github.com/supaops/supaops/internal/search"
 )
 
 // Names of the meta tools, which reach the whole registry.
@@ -46,13 +46,13 @@ func (s *Server) metaTools() ([]server.ServerTool, error) {
 			riskNames = append(riskNames, string(r))
 		}
 	}
-	search := map[string]any{
+	searchSchema := map[string]any{
 		"type": "object",
 		"properties": map[string]any{
 			"query":   map[string]any{"type": "string", "description": `Keywords, e.g. "auth config", "pause project"`},
 			"toolset": map[string]any{"type": "string", "enum": toolsets},
 			"risk":    map[string]any{"type": "string", "enum": riskNames},
-			"limit":   map[string]any{"type": "integer", "minimum": 1, "maximum": maxSearchLimit},
+			"limit":   map[string]any{"type": "integer", "minimum": 1, "maximum": search.MaxLimit},
 		},
 	}
 	describe := map[string]any{
@@ -70,7 +70,7 @@ func (s *Server) metaTools() ([]server.ServerTool, error) {
 		"required": []string{"name"},
 	}
 	callRisk := action.Destructive
-	if s.profile.readOnly {
+	if s.scope.ReadOnly {
 		// Only reads get through a read-only server, so say so: clients then
 		// need not prompt for every call.
 		callRisk = action.Read
@@ -84,7 +84,7 @@ func (s *Server) metaTools() ([]server.ServerTool, error) {
 		{
 			name: SearchActions,
 			desc: fmt.Sprintf("Find any of the %d Supabase Management API actions, listed here or not (auth config, secrets, domains, network, billing...). Returns names and one-line summaries, best first; then describe_action, call_action.", count),
-			in:   search,
+			in:   searchSchema,
 			out:  objectSchema(map[string]string{"actions": "array", "total": "integer"}),
 			ann:  localAnnotations("Search actions"), handler: s.searchHandler,
 		},
@@ -141,8 +141,8 @@ func (s *Server) searchHandler(_ context.Context, req mcp.CallToolRequest) (*mcp
 	if err != nil {
 		return mcp.NewToolResultError(err.Error()), nil
 	}
-	f := searchFilter{}
-	for key, dst := range map[string]*string{"query": &f.query, "toolset": &f.toolset, "risk": &f.risk} {
+	f := search.Filter{}
+	for key, dst := range map[string]*string{"query": &f.Query, "toolset": &f.Toolset, "risk": &f.Risk} {
 		if v, ok := args[key]; ok {
 			str, ok := v.(string)
 			if !ok {
@@ -153,20 +153,15 @@ func (s *Server) searchHandler(_ context.Context, req mcp.CallToolRequest) (*mcp
 	}
 	if v, ok := args["limit"]; ok {
 		n, ok := asInt(v)
-		if !ok || n < 1 || n > maxSearchLimit {
-			return mcp.NewToolResultError(fmt.Sprintf("limit must be an integer from 1 to %d", maxSearchLimit)), nil
+		if !ok || n < 1 {
+			return mcp.NewToolResultError(fmt.Sprintf("limit must be an integer from 1 to %d", search.MaxLimit)), nil
 		}
-		f.limit = n
+		f.Limit = n
 	}
-	if f.toolset != "" && !slices.Contains(s.reg.Toolsets(), f.toolset) {
-		return mcp.NewToolResultError(fmt.Sprintf("unknown toolset %q: valid are %s", f.toolset, strings.Join(s.reg.Toolsets(), ", "))), nil
+	found, err := search.Find(s.reg.Actions(), f, s.profile.visible)
+	if err != nil {
+		return mcp.NewToolResultError(err.Error()), nil
 	}
-	if f.risk != "" {
-		if _, err := action.ParseRisk(f.risk); err != nil {
-			return mcp.NewToolResultError(err.Error()), nil
-		}
-	}
-	found := s.search(f)
 	type entry struct {
 		Name    string `json:"name"`
 		Toolset string `json:"toolset"`
@@ -175,13 +170,13 @@ func (s *Server) searchHandler(_ context.Context, req mcp.CallToolRequest) (*mcp
 		// Tool is true when the action is also a listed tool of its own.
 		Tool bool `json:"tool,omitempty"`
 	}
-	entries := make([]entry, 0, len(found.found))
-	for _, a := range found.found {
+	entries := make([]entry, 0, len(found.Found))
+	for _, a := range found.Found {
 		entries = append(entries, entry{Name: a.Name, Toolset: a.Toolset, Risk: string(a.Risk), Summary: s.profile.summary(a), Tool: s.profile.firstClass[a.Name]})
 	}
-	out := map[string]any{"actions": entries, "total": found.total}
-	if found.hidden > 0 {
-		out["hidden"] = found.hidden
+	out := map[string]any{"actions": entries, "total": found.Total}
+	if found.Hidden > 0 {
+		out["hidden"] = found.Hidden
 		out["hidden_why"] = s.hiddenWhy()
 	}
 	if len(entries) == 0 {
@@ -195,11 +190,11 @@ func (s *Server) searchHandler(_ context.Context, req mcp.CallToolRequest) (*mcp
 // hiddenWhy says why this server hides some actions.
 func (s *Server) hiddenWhy() string {
 	var why []string
-	if s.profile.readOnly {
+	if s.scope.ReadOnly {
 		why = append(why, "this server is read-only (write and destructive actions are unavailable)")
 	}
-	if s.profile.ref != "" {
-		why = append(why, "this server is scoped to project "+s.profile.ref+" (actions not about one project are unavailable)")
+	if s.scope.Project != "" {
+		why = append(why, "this server is scoped to project "+s.scope.Project+" (actions not about one project are unavailable)")
 	}
 	return strings.Join(why, "; ")
 }

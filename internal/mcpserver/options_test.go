@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/supaops/supaops/internal/pipeline"
+	"github.com/supaops/supaops/internal/scope"
 )
 
 func TestNewRefusesMalformedOptions(t *testing.T) {
@@ -18,12 +19,12 @@ func TestNewRefusesMalformedOptions(t *testing.T) {
 		opts Options
 		err  string
 	}{
-		{"short ref", Options{ProjectRef: "abc"}, "20 lower-case letters"},
-		{"upper-case ref", Options{ProjectRef: "SANDBOXPRODXXXXXXXXX"}, "20 lower-case letters"},
+		{"short ref", Options{Scope: scope.Scope{Project: "abc"}}, "20 lowercase letters"},
+		{"upper-case ref", Options{Scope: scope.Scope{Project: "SANDBOXPRODXXXXXXXXX"}}, "20 lowercase letters"},
 		{"negative limit", Options{MaxResultBytes: -1}, "MaxResultBytes"},
 		{"tiny limit", Options{MaxResultBytes: 100}, "at least 1024"},
 		{"unknown toolset", Options{Toolsets: []string{"auth", "nope"}}, `unknown toolset "nope"`},
-		{"fine", Options{ProjectRef: "sandboxprodxxxxxxxxx", MaxResultBytes: 4096, Toolsets: []string{"auth"}}, ""},
+		{"fine", Options{Scope: scope.Scope{Project: "sandboxprodxxxxxxxxx"}, MaxResultBytes: 4096, Toolsets: []string{"auth"}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

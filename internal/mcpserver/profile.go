@@ -2,12 +2,10 @@ package mcpserver
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
-	"github.com/supaops/supaops/internal/action"
-	"github.com/supaops/supaops/internal/authz"
+	"github.com/supaops/supaops/internal/scope"
 	"github.com/supaops/supaops/internal/tools"
 )
 
@@ -17,12 +15,9 @@ const (
 	ToolsetDefault = "default" // the curated core (always included)
 )
 
-var projectRef = regexp.MustCompile(`^[a-z]{20}$`)
-
 // profile decides which actions a session sees and which of them are tools.
 type profile struct {
-	readOnly bool
-	ref      string
+	scope scope.Scope
 	// firstClass names the actions listed as tools of their own.
 	firstClass map[string]bool
 	// summaries and titles are the core's hand-written ones.
@@ -31,9 +26,9 @@ type profile struct {
 }
 
 func newProfile(reg *tools.Registry, opts Options) (profile, error) {
-	p := profile{readOnly: opts.ReadOnly, ref: opts.ProjectRef, firstClass: map[string]bool{}, summaries: map[string]string{}, titles: map[string]string{}}
-	if p.ref != "" && !projectRef.MatchString(p.ref) {
-		return profile{}, fmt.Errorf("project ref %q: want 20 lower-case letters", p.ref)
+	p := profile{scope: opts.Scope, firstClass: map[string]bool{}, summaries: map[string]string{}, titles: map[string]string{}}
+	if err := p.scope.Validate(); err != nil {
+		return profile{}, err
 	}
 	for _, c := range coreTools() {
 		if _, err := reg.Lookup(c.name); err != nil {
@@ -76,36 +71,16 @@ func newProfile(reg *tools.Registry, opts Options) (profile, error) {
 }
 
 // visible reports whether a session may see and call the action at all. The
-// pipeline's guards refuse the same calls; hiding them spares the model.
-func (p profile) visible(a *tools.Action) bool {
-	if p.readOnly && a.Risk != action.Read {
-		return false
-	}
-	if p.ref != "" && !authz.InProjectScope(a) {
-		return false
-	}
-	return true
-}
+// pipeline refuses the same calls by the same scope; hiding them spares the
+// model.
+func (p profile) visible(a *tools.Action) bool { return p.scope.Visible(a) }
 
 // unavailable says why an action is hidden, or "".
-func (p profile) unavailable(a *tools.Action) string {
-	if p.readOnly && a.Risk != action.Read {
-		return fmt.Sprintf("this server runs read-only; %s is a %s action", a.Name, a.Risk)
-	}
-	if p.ref != "" && !authz.InProjectScope(a) {
-		return fmt.Sprintf("this server is scoped to project %s, and %s is not about one project", p.ref, a.Name)
-	}
-	return ""
-}
+func (p profile) unavailable(a *tools.Action) string { return p.scope.Unavailable(a) }
 
-// scoped reports whether ref is injected into this action's calls.
-func (p profile) scoped(a *tools.Action) bool {
-	if p.ref == "" {
-		return false
-	}
-	_, ok := a.Param("ref")
-	return ok
-}
+// scoped reports whether the project argument is injected into this
+// action's calls (and so left out of its schema).
+func (p profile) scoped(a *tools.Action) bool { return p.scope.Injects(a) }
 
 // summary is the one line a model reads about an action.
 func (p profile) summary(a *tools.Action) string {

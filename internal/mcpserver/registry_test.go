@@ -9,6 +9,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/supaops/supaops/internal/action"
+	"github.com/supaops/supaops/internal/scope"
 )
 
 // Description bounds: action tools stay one or two short sentences; the
@@ -150,7 +151,7 @@ func toolRequest(args map[string]any) mcp.CallToolRequest {
 
 func TestReadOnlyHidesEveryMutation(t *testing.T) {
 	reg := registry(t)
-	s, err := listingServer(reg, Options{ReadOnly: true, Toolsets: []string{ToolsetAll}})
+	s, err := listingServer(reg, Options{Scope: scope.Scope{ReadOnly: true}, Toolsets: []string{ToolsetAll}})
 	if err != nil {
 		t.Fatal(err)
 	}

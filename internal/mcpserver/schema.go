@@ -23,24 +23,25 @@ const maxSchemaDepth = 3
 const maxEnumValues = 8
 
 // fullInputSchema is an action's input schema as the registry has it, minus
-// ref when the server is scoped to a project (it is injected).
+// the project argument when the server is scoped to a project (it is
+// injected).
 func fullInputSchema(a *tools.Action, scoped bool) (map[string]any, error) {
 	var s map[string]any
 	if err := json.Unmarshal(a.InputSchema, &s); err != nil {
 		return nil, fmt.Errorf("input schema of %s: %w", a.Name, err)
 	}
 	if scoped {
-		dropRef(s)
+		dropArg(s, a.Target.Project)
 	}
 	return s, nil
 }
 
-func dropRef(s map[string]any) {
+func dropArg(s map[string]any, name string) {
 	if props, ok := s["properties"].(map[string]any); ok {
-		delete(props, "ref")
+		delete(props, name)
 	}
 	if req, ok := s["required"].([]any); ok {
-		s["required"] = slices.DeleteFunc(slices.Clone(req), func(v any) bool { return v == "ref" })
+		s["required"] = slices.DeleteFunc(slices.Clone(req), func(v any) bool { return v == name })
 		if len(s["required"].([]any)) == 0 {
 			delete(s, "required")
 		}

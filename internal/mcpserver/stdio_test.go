@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/supaops/supaops/internal/sandbox"
 )
 
 func TestServeStdio(t *testing.T) {
@@ -17,7 +19,7 @@ func TestServeStdio(t *testing.T) {
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)
-	go func() { done <- st.srv.ServeStdio(ctx, inR, outW) }()
+	go func() { done <- st.srv.ServeStdio(ctx, inR, outW, time.Second) }()
 
 	lines := []string{
 		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"test","version":"1"}}}`,
@@ -69,6 +71,82 @@ func TestServeStdio(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("ServeStdio did not stop")
+	}
+}
+
+// stdioSession starts a server over pipes, initialises it and returns a
+// function that sends one line and a channel of the answers by id.
+func stdioSession(t *testing.T, st *stack, ctx context.Context, grace time.Duration) (send func(string), answers <-chan map[string]any, done <-chan error) {
+	t.Helper()
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	errc := make(chan error, 1)
+	go func() { errc <- st.srv.ServeStdio(ctx, inR, outW, grace) }()
+	out := make(chan map[string]any, 16)
+	go func() {
+		sc := bufio.NewScanner(outR)
+		sc.Buffer(make([]byte, 1<<20), 1<<22)
+		for sc.Scan() {
+			var msg map[string]any
+			if json.Unmarshal(sc.Bytes(), &msg) == nil && msg["id"] != nil {
+				out <- msg
+			}
+		}
+	}()
+	t.Cleanup(func() { _ = inW.Close(); _ = outR.Close() })
+	send = func(line string) { _, _ = io.WriteString(inW, line+"\n") }
+	send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"test","version":"1"}}}`)
+	send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	select {
+	case <-out:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer to initialize")
+	}
+	return send, out, errc
+}
+
+// A stop (SIGTERM) lets a call in flight finish and answer, then returns.
+func TestServeStdioDrainsOnStop(t *testing.T) {
+	st := newStack(t, Options{})
+	st.app.Sandbox.InjectFault(sandbox.Fault{Kind: sandbox.Latency, Operation: "v1-get-project", Delay: 500 * time.Millisecond})
+	ctx, stop := context.WithCancel(context.Background())
+	send, answers, done := stdioSession(t, st, ctx, 10*time.Second)
+	send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"project_get","arguments":{"ref":"` + st.seed.ProjectRef + `"}}}`)
+	time.Sleep(100 * time.Millisecond) // the call is in flight
+	stop()
+	select {
+	case msg := <-answers:
+		res, _ := msg["result"].(map[string]any)
+		if res == nil || res["isError"] == true || !strings.Contains(toJSON(res), st.seed.ProjectRef) {
+			t.Errorf("the call in flight did not finish: %v", msg)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the call in flight got no answer")
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("ServeStdio: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("ServeStdio did not return after draining")
+	}
+}
+
+// A call still running when the grace period ends is cancelled, and the
+// server returns.
+func TestServeStdioGraceEnds(t *testing.T) {
+	st := newStack(t, Options{})
+	st.app.Sandbox.InjectFault(sandbox.Fault{Kind: sandbox.Latency, Operation: "v1-get-project", Delay: time.Minute})
+	ctx, stop := context.WithCancel(context.Background())
+	send, _, done := stdioSession(t, st, ctx, 200*time.Millisecond)
+	send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"project_get","arguments":{"ref":"` + st.seed.ProjectRef + `"}}}`)
+	time.Sleep(100 * time.Millisecond)
+	stop()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("ServeStdio outlived its grace period")
 	}
 }
 

@@ -69,7 +69,7 @@ func BenchmarkPipelineVsDirect(b *testing.B) {
 func BenchmarkCollapse100(b *testing.B) {
 	e := newEnv(b, pipeline.AllowAll{})
 	ref := e.sb.Seed().ProjectRef
-	req := pipeline.Request{Action: "project_get", Args: map[string]any{"ref": ref}}
+	req := pipeline.Request{Principal: "mcp:local", Action: "project_get", Args: map[string]any{"ref": ref}}
 	before := e.sb.Requests("v1-get-project")
 	rounds := 0
 	for b.Loop() {

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/supaops/supaops/internal/action"
 )
@@ -34,6 +35,8 @@ type Decision struct {
 	// ApprovalID names the pending approval request of an approve decision;
 	// approvers refer to it.
 	ApprovalID string `json:"approval_id,omitempty"`
+	// ExpiresAt is when Token stops being good.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
 // NotAllowedError is returned when a call was denied or needs consent first.
@@ -41,6 +44,12 @@ type NotAllowedError struct {
 	Action   string
 	Risk     action.Risk
 	Decision Decision
+	// Project, Branch and Organization are what the call was about, as far
+	// as it was worked out; Args its arguments, redacted.
+	Project, Branch, Organization string
+	Args                          map[string]any
+	// SQL names the arguments that carry SQL: shown whole when consent is asked.
+	SQL []string
 }
 
 func (e *NotAllowedError) Error() string {

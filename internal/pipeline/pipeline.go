@@ -6,16 +6,21 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/supaops/supaops/internal/action"
 	"github.com/supaops/supaops/internal/client"
+	"github.com/supaops/supaops/internal/principal"
 	"github.com/supaops/supaops/internal/redact"
+	"github.com/supaops/supaops/internal/scope"
 	"github.com/supaops/supaops/internal/tools"
 )
 
@@ -30,6 +35,9 @@ type Request struct {
 	Identities []string
 	// Surface is where the request came in: "mcp", "slack", "job", "cli".
 	Surface string
+	// Scope narrows what the call may reach whatever the policy says: a
+	// read-only server, a server or Slack channel bound to one project.
+	Scope scope.Scope
 	// Confirmation carries the token a caller got from an earlier confirm or
 	// approve decision, to show the call was consented to.
 	Confirmation string
@@ -42,13 +50,19 @@ type Call struct {
 	Principal  string
 	Identities []string
 	Surface    string
-	// Project is the project ref the call targets, when it names one.
+	Scope      scope.Scope
+	// Project is the project ref the call is about: the project a named
+	// branch belongs to, once resolved.
 	Project string
-	// Organization is the organization slug the call targets, when it names one.
+	// Branch is the branch the call is about (its id, or its own project
+	// ref), if any.
+	Branch string
+	// Organization is the slug of the organization the call is about, named
+	// or resolved from the project.
 	Organization string
-	// Branch is the branch id or ref the call targets, when it names one.
-	Branch       string
-	Confirmation string
+	// OrganizationID is an organization named by id, to resolve to a slug.
+	OrganizationID string
+	Confirmation   string
 }
 
 // Authorizer decides whether a call may go ahead.
@@ -56,25 +70,60 @@ type Authorizer interface {
 	Authorize(ctx context.Context, call Call) (Decision, error)
 }
 
-// Recorder keeps a record of every call, whatever its outcome.
-type Recorder interface {
-	Record(ctx context.Context, rec Record) error
+// Resolver works out what a call is about before it is decided on: the
+// project of a branch, the organization of a project. It may leave the call
+// as it is when nothing needs to know.
+type Resolver interface {
+	Resolve(ctx context.Context, call *Call) error
 }
+
+// Recorder keeps a durable record of every call, whatever its outcome.
+type Recorder interface {
+	// Record appends rec and returns its sequence number once it is
+	// durable.
+	Record(ctx context.Context, rec Record) (uint64, error)
+}
+
+// Event says what a record is about.
+type Event string
+
+const (
+	// EventCall is a call decided without reaching the API: refused,
+	// invalid, or waiting for consent.
+	EventCall Event = "call"
+	// EventIntent is written, durably, before a call is sent to the API;
+	// the call is not sent unless it could be.
+	EventIntent Event = "intent"
+	// EventOutcome is what came of a call with an intent.
+	EventOutcome Event = "outcome"
+	// EventApprove and EventDeny are an approver's votes on an approval request.
+	EventApprove Event = "approve"
+	EventDeny    Event = "deny"
+)
 
 // Record is what is kept of one call. Args are redacted.
 type Record struct {
-	Time      time.Time      `json:"time"`
-	Principal string         `json:"principal"`
-	Surface   string         `json:"surface"`
-	Action    string         `json:"action"`
-	Risk      action.Risk    `json:"risk,omitempty"`
-	Project   string         `json:"project,omitempty"`
-	Args      map[string]any `json:"args,omitempty"`
-	Decision  Decision       `json:"decision"`
-	Status    int            `json:"status,omitempty"`
-	Error     string         `json:"error,omitempty"`
-	Duration  time.Duration  `json:"duration"`
-	RequestID string         `json:"request_id,omitempty"`
+	Event Event `json:"event,omitempty"`
+	// Intent, on an outcome, is the sequence number of its intent.
+	Intent       uint64         `json:"intent,omitempty"`
+	Time         time.Time      `json:"time"`
+	Principal    string         `json:"principal"`
+	Identities   []string       `json:"identities,omitempty"`
+	Surface      string         `json:"surface"`
+	Action       string         `json:"action"`
+	Risk         action.Risk    `json:"risk,omitempty"`
+	Project      string         `json:"project,omitempty"`
+	Branch       string         `json:"branch,omitempty"`
+	Organization string         `json:"organization,omitempty"`
+	Args         map[string]any `json:"args,omitempty"`
+	// ArgsHash identifies the exact arguments even where Args had to be
+	// shortened (see tools.HashArgs).
+	ArgsHash  string        `json:"args_hash,omitempty"`
+	Decision  Decision      `json:"decision"`
+	Status    int           `json:"status,omitempty"`
+	Error     string        `json:"error,omitempty"`
+	Duration  time.Duration `json:"duration"`
+	RequestID string        `json:"request_id,omitempty"`
 }
 
 // Doer sends a built request to the Management API (client.Caller does, with
@@ -98,14 +147,32 @@ type Result struct {
 	Poll *Request
 }
 
+// Bounds on what a request may cost before it is refused.
+const (
+	// MaxActionName is the longest action name looked up; longer names are
+	// refused without suggestions (finding the closest name costs time by
+	// its length).
+	MaxActionName = 128
+	// DefaultMaxArgsBytes caps a call's arguments as JSON.
+	DefaultMaxArgsBytes = 8 << 20
+)
+
 // Config holds the pipeline's dependencies.
 type Config struct {
 	Registry   *tools.Registry
 	API        Doer
 	Authorizer Authorizer // nil means DefaultAuthorizer
-	Recorder   Recorder   // nil means records are only logged
-	Logger     zerolog.Logger
-	Now        func() time.Time // nil means time.Now
+	// Resolver works out the project of a branch and the organization of a
+	// project before the authoriser decides; nil leaves calls as named.
+	Resolver Resolver
+	// Recorder keeps the audit record; nil means records are only logged.
+	// With a Recorder, no call reaches the API unless its intent was
+	// recorded first.
+	Recorder Recorder
+	// MaxArgsBytes caps a call's arguments as JSON; 0 means DefaultMaxArgsBytes.
+	MaxArgsBytes int
+	Logger       zerolog.Logger
+	Now          func() time.Time // nil means time.Now
 }
 
 // Pipeline runs calls. It is safe for concurrent use.
@@ -113,7 +180,9 @@ type Pipeline struct {
 	registry   *tools.Registry
 	api        Doer
 	authorizer Authorizer
+	resolver   Resolver
 	recorder   Recorder
+	maxArgs    int
 	log        zerolog.Logger
 	now        func() time.Time
 }
@@ -126,9 +195,18 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.API == nil {
 		return nil, errors.New("pipeline: no API client")
 	}
-	p := &Pipeline{registry: cfg.Registry, api: cfg.API, authorizer: cfg.Authorizer, recorder: cfg.Recorder, log: cfg.Logger, now: cfg.Now}
+	if cfg.MaxArgsBytes < 0 {
+		return nil, fmt.Errorf("pipeline: MaxArgsBytes %d is negative", cfg.MaxArgsBytes)
+	}
+	p := &Pipeline{
+		registry: cfg.Registry, api: cfg.API, authorizer: cfg.Authorizer, resolver: cfg.Resolver,
+		recorder: cfg.Recorder, maxArgs: cfg.MaxArgsBytes, log: cfg.Logger, now: cfg.Now,
+	}
 	if p.authorizer == nil {
 		p.authorizer = DefaultAuthorizer{}
+	}
+	if p.maxArgs == 0 {
+		p.maxArgs = DefaultMaxArgsBytes
 	}
 	if p.now == nil {
 		p.now = time.Now
@@ -139,13 +217,18 @@ func New(cfg Config) (*Pipeline, error) {
 // Registry is the registry the pipeline calls into.
 func (p *Pipeline) Registry() *tools.Registry { return p.registry }
 
-// Call runs one request through validate → authorise → call → redact → record.
-// Errors are typed: *tools.UnknownActionError, *tools.InputError,
-// *NotAllowedError, *client.APIError, or a wrapped transport error.
+// Call runs one request through validate → scope → resolve → authorise →
+// record the intent → call → redact → record the outcome. Errors are typed:
+// *tools.UnknownActionError, *tools.InputError, *NotAllowedError,
+// *client.APIError, or a wrapped transport error.
 func (p *Pipeline) Call(ctx context.Context, req Request) (*Result, error) {
 	start := p.now()
-	rec := Record{Time: start.UTC(), Principal: req.Principal, Surface: req.Surface, Action: req.Action}
-	res, err := p.call(ctx, req, &rec)
+	rec := Record{
+		Event: EventCall, Time: start.UTC(), Principal: req.Principal, Identities: req.Identities,
+		Surface: req.Surface, Action: boundName(req.Action),
+	}
+	st := &callState{rec: &rec, redactor: redact.Redactor{}}
+	res, err := p.call(ctx, req, st)
 	rec.Duration = p.now().Sub(start)
 	if err != nil {
 		rec.Error = redact.Text(err.Error())
@@ -157,46 +240,135 @@ func (p *Pipeline) Call(ctx context.Context, req Request) (*Result, error) {
 	if res != nil {
 		res.Duration = rec.Duration
 	}
+	if st.intent != 0 {
+		// The intent holds the arguments; the outcome points at it.
+		rec.Event, rec.Intent, rec.Args = EventOutcome, st.intent, nil
+	}
 	p.record(ctx, rec)
 	return res, err
 }
 
-func (p *Pipeline) call(ctx context.Context, req Request, rec *Record) (*Result, error) {
+// callState is what one call builds up on its way through.
+type callState struct {
+	rec      *Record
+	redactor redact.Redactor
+	intent   uint64 // the intent's sequence number, once recorded
+}
+
+// canonical validates and canonicalises the caller's identities.
+func canonical(who string, identities []string) (string, []string, error) {
+	p, err := principal.Parse(who)
+	if err != nil {
+		return "", nil, err
+	}
+	var ids []string
+	for _, id := range identities {
+		c, err := principal.Parse(id)
+		if err != nil {
+			return "", nil, fmt.Errorf("further identity: %w", err)
+		}
+		if c != p && !slices.Contains(ids, c) {
+			ids = append(ids, c)
+		}
+	}
+	return p, ids, nil
+}
+
+// boundName keeps an absurdly long action name out of records and logs.
+func boundName(name string) string {
+	if len(name) <= MaxActionName {
+		return name
+	}
+	return fmt.Sprintf("%s…(%d bytes)", strings.ToValidUTF8(name[:MaxActionName], ""), len(name))
+}
+
+func (p *Pipeline) call(ctx context.Context, req Request, st *callState) (*Result, error) {
+	rec := st.rec
+	refuse := func(rule, reason string) Decision {
+		rec.Decision = Decision{Effect: Deny, Rule: rule, Reason: reason}
+		return rec.Decision
+	}
+	// One identity, one spelling: policy and consent compare principals as
+	// strings, so they are made canonical here, where every call enters.
+	who, ids, err := canonical(req.Principal, req.Identities)
+	if err != nil {
+		d := refuse("builtin:principal", fmt.Sprintf("the caller's identity is not valid: %v", err))
+		return nil, &NotAllowedError{Action: rec.Action, Decision: d}
+	}
+	req.Principal, req.Identities = who, ids
+	rec.Principal, rec.Identities = who, ids
+	if len(req.Action) > MaxActionName {
+		refuse("builtin:unknown-action", "no such action")
+		return nil, &tools.UnknownActionError{Name: rec.Action}
+	}
 	a, err := p.registry.Lookup(req.Action)
 	if err != nil {
-		rec.Decision = Decision{Effect: Deny, Rule: "builtin:unknown-action", Reason: "no such action"}
+		refuse("builtin:unknown-action", "no such action")
 		return nil, err
 	}
 	rec.Risk = a.Risk
-	redactor := redact.New(a.Secrets)
+	st.redactor = redact.New(a.Secrets)
 	args, err := tools.Normalize(req.Args)
 	if err != nil {
-		rec.Decision = Decision{Effect: Deny, Rule: "builtin:input", Reason: "arguments are not JSON"}
+		refuse("builtin:input", "arguments are not JSON")
 		return nil, &tools.InputError{Action: a.Name, Problems: []tools.FieldProblem{{Problem: err.Error()}}}
 	}
-	rec.Args, _ = redactor.Value(args).(map[string]any)
-	call := Call{
-		Action: a, Args: args, Principal: req.Principal, Identities: req.Identities, Surface: req.Surface,
-		Project: stringArg(args, "ref"), Organization: stringArg(args, "slug"),
-		Branch: stringArg(args, "branch_id_or_ref"), Confirmation: req.Confirmation,
+	if n := argsSize(args); n > p.maxArgs {
+		refuse("builtin:input", "arguments too large")
+		return nil, &tools.InputError{Action: a.Name, Problems: []tools.FieldProblem{{
+			Problem: fmt.Sprintf("the arguments are %d bytes as JSON; the limit is %d", n, p.maxArgs),
+		}}}
 	}
-	rec.Project = call.Project
+	req.Scope.Inject(a, args)
+	rec.Args, _ = st.redactor.Value(args).(map[string]any)
+	if rec.ArgsHash, err = tools.HashArgs(args); err != nil {
+		refuse("builtin:input", "arguments cannot be hashed")
+		return nil, &tools.InputError{Action: a.Name, Problems: []tools.FieldProblem{{Problem: err.Error()}}}
+	}
+	call := newCall(a, args, req)
+	rec.Project, rec.Branch, rec.Organization = call.Project, call.Branch, call.Organization
 	if err := a.Validate(args); err != nil {
-		rec.Decision = Decision{Effect: Deny, Rule: "builtin:input", Reason: "invalid arguments"}
+		refuse("builtin:input", "invalid arguments")
 		return nil, err
+	}
+	if r := req.Scope.CheckAction(a); r != nil {
+		return nil, p.notAllowed(call, rec, refuse(r.Rule, r.Reason))
+	}
+	if p.resolver != nil {
+		named := call.Branch
+		if named == "" {
+			named = call.Project
+		}
+		if err := p.resolver.Resolve(ctx, &call); err != nil {
+			d := refuse("builtin:unresolved-target", fmt.Sprintf("%s; the policy or the scope needs to know what the call is about, so it is refused rather than guessed",
+				redact.Text(err.Error())))
+			return nil, p.notAllowed(call, rec, d)
+		}
+		rec.Project, rec.Branch, rec.Organization = call.Project, call.Branch, call.Organization
+		if r := req.Scope.CheckTarget(call.Project, named); r != nil {
+			return nil, p.notAllowed(call, rec, refuse(r.Rule, r.Reason))
+		}
+	} else if req.Scope.Project != "" && (call.Branch != "" || call.Project != req.Scope.Project) {
+		// Without a resolver a branch or another ref cannot be placed.
+		d := refuse(scope.RuleProject, fmt.Sprintf("the scope is project %s, and what %s names cannot be checked against it here", req.Scope.Project, a.Name))
+		return nil, p.notAllowed(call, rec, d)
 	}
 	decision, err := p.authorizer.Authorize(ctx, call)
 	if err != nil {
-		rec.Decision = Decision{Effect: Deny, Rule: "builtin:authorizer-error", Reason: err.Error()}
-		return nil, fmt.Errorf("authorising %s: %w", a.Name, err)
+		// Fail closed: a policy or consent store that cannot answer lets nothing through.
+		d := refuse("builtin:authorizer-error", fmt.Sprintf("the call could not be authorised (%s); once that is fixed, call again", redact.Text(err.Error())))
+		return nil, p.notAllowed(call, rec, d)
 	}
 	rec.Decision = decision
 	if decision.Effect != Allow {
-		return nil, &NotAllowedError{Action: a.Name, Risk: a.Risk, Decision: decision}
+		return nil, p.notAllowed(call, rec, decision)
+	}
+	if err := p.recordIntent(ctx, st); err != nil {
+		return nil, p.notAllowed(call, rec, refuse("builtin:audit-unavailable", err.Error()))
 	}
 	httpReq, err := a.NewRequest(p.callContext(ctx, a), p.api.BaseURL(), args)
 	if err != nil {
-		return nil, err
+		return nil, &tools.InputError{Action: a.Name, Problems: []tools.FieldProblem{{Problem: err.Error()}}}
 	}
 	resp, err := p.api.Do(httpReq)
 	if err != nil {
@@ -208,11 +380,64 @@ func (p *Pipeline) call(ctx context.Context, req Request, rec *Record) (*Result,
 		return nil, err
 	}
 	res := &Result{
-		Action: a, Status: resp.Status, Data: redactor.Value(data), ContentType: contentType,
+		Action: a, Status: resp.Status, Data: st.redactor.Value(data), ContentType: contentType,
 		RequestID: resp.RequestID, Decision: decision,
 	}
 	res.Poll = pollRequest(a, args, data, req)
 	return res, nil
+}
+
+// newCall reads what the arguments name as the call's target.
+func newCall(a *tools.Action, args map[string]any, req Request) Call {
+	call := Call{
+		Action: a, Args: args, Principal: req.Principal, Identities: req.Identities, Surface: req.Surface,
+		Scope: req.Scope, Confirmation: req.Confirmation,
+	}
+	if t := a.Target; t != nil {
+		call.Project = stringArg(args, t.Project)
+		call.Branch = stringArg(args, t.Branch)
+		call.Organization = stringArg(args, t.Organization)
+		call.OrganizationID = stringArg(args, t.OrganizationID)
+	}
+	return call
+}
+
+// recordIntent durably records that the call is about to be sent. Without
+// it the call is not sent: a call nobody can account for must not happen.
+func (p *Pipeline) recordIntent(ctx context.Context, st *callState) error {
+	if p.recorder == nil {
+		return nil
+	}
+	intent := *st.rec
+	intent.Event = EventIntent
+	seq, err := p.recorder.Record(context.WithoutCancel(ctx), intent)
+	if err != nil {
+		return fmt.Errorf("the audit log could not record the call, so it was not sent (%s); once the store answers again, call again", redact.Text(err.Error()))
+	}
+	st.intent = seq
+	return nil
+}
+
+// notAllowed is the error for a call the scope, the resolver or the
+// authoriser did not let through: what was decided, and what the call was,
+// redacted, so a surface can show the person deciding on consent exactly
+// what they consent to.
+func (p *Pipeline) notAllowed(call Call, rec *Record, d Decision) *NotAllowedError {
+	return &NotAllowedError{
+		Action: call.Action.Name, Risk: call.Action.Risk, Decision: d,
+		Project: call.Project, Branch: call.Branch, Organization: call.Organization, Args: rec.Args,
+		SQL: call.Action.SQL,
+	}
+}
+
+// argsSize is the size of the arguments as compact JSON; normalized
+// arguments always encode.
+func argsSize(args map[string]any) int {
+	b, err := json.Marshal(args)
+	if err != nil {
+		return 0
+	}
+	return len(b)
 }
 
 // callContext marks reads sent as POST (read-only SQL, availability checks) as
@@ -225,6 +450,9 @@ func (p *Pipeline) callContext(ctx context.Context, a *tools.Action) context.Con
 }
 
 func (p *Pipeline) record(ctx context.Context, rec Record) {
+	if rec.Event == "" {
+		rec.Event = EventCall
+	}
 	ev := p.log.Info()
 	if rec.Error != "" {
 		ev = p.log.Warn().Str("error", rec.Error)
@@ -237,12 +465,15 @@ func (p *Pipeline) record(ctx context.Context, rec Record) {
 	}
 	// The record is written without the caller's cancellation: a call that
 	// happened must be recorded even if the caller has gone.
-	if err := p.recorder.Record(context.WithoutCancel(ctx), rec); err != nil {
+	if _, err := p.recorder.Record(context.WithoutCancel(ctx), rec); err != nil {
 		p.log.Error().Err(err).Str("action", rec.Action).Msg("recording the call failed")
 	}
 }
 
 func stringArg(args map[string]any, name string) string {
+	if name == "" {
+		return ""
+	}
 	s, _ := args[name].(string)
 	return s
 }

@@ -64,7 +64,7 @@ func TestBudgetHoldsUnderConcurrentCallers(t *testing.T) {
 				for i := range perCaller {
 					// Distinct offsets: identical GETs would be collapsed into one.
 					args := map[string]any{"slug": slug, "offset": c*perCaller + i}
-					_, err := p.Call(context.Background(), pipeline.Request{Action: "organization_projects_list", Args: args})
+					_, err := p.Call(context.Background(), pipeline.Request{Principal: "mcp:local", Action: "organization_projects_list", Args: args})
 					errs <- err
 				}
 			})
@@ -108,7 +108,7 @@ func TestIdenticalGETsReachTheSandboxOnce(t *testing.T) {
 		var wg sync.WaitGroup
 		for range 100 {
 			wg.Go(func() {
-				if _, err := p.Call(context.Background(), pipeline.Request{Action: "project_get", Args: map[string]any{"ref": ref}}); err != nil {
+				if _, err := p.Call(context.Background(), pipeline.Request{Principal: "mcp:local", Action: "project_get", Args: map[string]any{"ref": ref}}); err != nil {
 					t.Error(err)
 				}
 			})
@@ -126,7 +126,7 @@ func TestRateLimitStormWaitsForTheReset(t *testing.T) {
 		sb.InjectFault(sandbox.Fault{Kind: sandbox.RateLimitStorm, Reset: 7 * time.Second, Count: 1})
 		start := time.Now()
 		// A POST too: a 429 means nothing was applied, so it is safe to repeat.
-		_, err := p.Call(context.Background(), pipeline.Request{Action: "project_pause", Args: map[string]any{"ref": sb.Seed().ProjectRef}})
+		_, err := p.Call(context.Background(), pipeline.Request{Principal: "mcp:local", Action: "project_pause", Args: map[string]any{"ref": sb.Seed().ProjectRef}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,7 +166,7 @@ func TestRetriesOnlyWhereRepeatingIsHarmless(t *testing.T) {
 				known := knownArgs(a, sb.Seed())
 				known["name"] = "renamed"
 				known["query"] = "select 1"
-				_, err := p.Call(context.Background(), pipeline.Request{Action: tt.action, Args: a.Example(known)})
+				_, err := p.Call(context.Background(), pipeline.Request{Principal: "mcp:local", Action: tt.action, Args: a.Example(known)})
 				if (err != nil) != tt.wantErr {
 					t.Fatalf("error %v, want error: %v", err, tt.wantErr)
 				}
@@ -181,7 +181,7 @@ func TestRetriesOnlyWhereRepeatingIsHarmless(t *testing.T) {
 func TestWaitFollowsAPauseToItsEnd(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sb, p, _ := newDefaultEnv(t)
-		res, err := p.Call(context.Background(), pipeline.Request{Action: "project_pause", Args: map[string]any{"ref": sb.Seed().ProjectRef}})
+		res, err := p.Call(context.Background(), pipeline.Request{Principal: "mcp:local", Action: "project_pause", Args: map[string]any{"ref": sb.Seed().ProjectRef}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -194,7 +194,7 @@ func TestWaitFollowsAPauseToItsEnd(t *testing.T) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 		defer cancel()
-		res, err = p.Call(ctx, pipeline.Request{Action: "project_restore", Args: map[string]any{"ref": sb.Seed().ProjectRef}})
+		res, err = p.Call(ctx, pipeline.Request{Principal: "mcp:local", Action: "project_restore", Args: map[string]any{"ref": sb.Seed().ProjectRef}})
 		if err != nil {
 			t.Fatal(err)
 		}

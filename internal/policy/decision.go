@@ -16,8 +16,12 @@ type Input struct {
 	Action  *action.Action
 	// Args are the call's validated arguments; CEL conditions read them as args.
 	Args map[string]any
-	// Project is the project ref the call targets, if any.
+	// Project is the project ref the call targets, if any: for a call on a
+	// branch, the project the branch belongs to.
 	Project string
+	// Branch is the branch the call targets (its id or its own project
+	// ref), if any. A project selector naming it matches too.
+	Branch string
 	// Organization is the slug of the organization the call (or its project)
 	// belongs to, resolved by the caller; org: selectors match it.
 	Organization string

@@ -31,7 +31,9 @@ func compileProject(sel string) (projectSelector, error) {
 }
 
 // match: a lone "*" matches every call, even one that targets no project;
-// any other pattern needs a project (or organization) to match.
+// any other pattern needs a project (or organization) to match. A call on a
+// branch matches through the project it belongs to, and through the
+// branch's own ref.
 func (s *projectSelector) match(in *Input) bool {
 	if s.org {
 		return in.Organization != "" && s.g.match(in.Organization)
@@ -39,7 +41,7 @@ func (s *projectSelector) match(in *Input) bool {
 	if s.g.kind == globAny {
 		return true
 	}
-	return in.Project != "" && s.g.match(in.Project)
+	return in.Project != "" && s.g.match(in.Project) || in.Branch != "" && s.g.match(in.Branch)
 }
 
 // projectSet is a compiled projects list; it matches when any selector does.

@@ -1,0 +1,245 @@
+// Package app builds the one supaops stack every surface stands on — the
+// registry, the Management API client (or the sandbox), the store with its
+// audit log and consent records, the policy, the authoriser, the resolver
+// and the pipeline — from options. Commands read flags and the environment
+// into Options and call Open; tests build the same stack the same way.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/supaops/supaops/internal/action"
+	"github.com/supaops/supaops/internal/audit"
+	"github.com/supaops/supaops/internal/authz"
+	"github.com/supaops/supaops/internal/client"
+	"github.com/supaops/supaops/internal/consent"
+	"github.com/supaops/supaops/internal/pipeline"
+	"github.com/supaops/supaops/internal/policy"
+	"github.com/supaops/supaops/internal/resolve"
+	"github.com/supaops/supaops/internal/sandbox"
+	"github.com/supaops/supaops/internal/store"
+	"github.com/supaops/supaops/internal/tools"
+	"github.com/supaops/supaops/policies"
+)
+
+// SandboxToken is what the stack presents to its own in-process sandbox.
+const SandboxToken = "sandbox-token"
+
+// sandboxURL is the sandbox's base URL: never resolved, the sandbox's
+// RoundTripper answers every request.
+const sandboxURL = "http://sandbox.supaops.invalid"
+
+// Options choose what Open builds. Zero values mean: the shipped default
+// policy, no store, no API.
+type Options struct {
+	// PolicyFile is the policy to load; "" means the shipped default.
+	PolicyFile string
+	// WatchPolicy keeps the policy file loaded: see App.WatchPolicy.
+	WatchPolicy bool
+	// StoreFile is the store (audit log, consent); "" opens none, and then
+	// no pipeline is built: every call must be recorded.
+	StoreFile string
+	// API builds the Management API client and the pipeline.
+	API bool
+	// Sandbox calls an in-process simulation of the API instead of the real
+	// one (no token needed).
+	Sandbox bool
+	// SandboxOptions tune that simulation (tests use a shared spec and a
+	// large budget).
+	SandboxOptions sandbox.Options
+	// APIURL is the API's base URL; "" means the real API.
+	APIURL string
+	// Token is the access token for the real API.
+	Token string
+	// Client overrides the API client's limits and retry policy.
+	Limits client.Limits
+	Retry  client.RetryPolicy
+	// UserAgent names supaops to the API, e.g. "supaops/1.2.3".
+	UserAgent string
+	// OnApprovalRequest is told of every new approval request (Slack posts it).
+	OnApprovalRequest func(ctx context.Context, a consent.Approval)
+	// Now is the clock (tests); nil means time.Now.
+	Now    func() time.Time
+	Logger zerolog.Logger
+}
+
+// Env fills what the options leave empty from the environment:
+// SUPAOPS_POLICY, SUPAOPS_STORE (else the default path, when withStore),
+// SUPABASE_API_URL, and the access token from SUPABASE_ACCESS_TOKEN or
+// SUPABASE_ACCESS_TOKEN_FILE when the real API is used.
+func (o Options) Env(getenv func(string) string, withStore bool) (Options, error) {
+	if o.PolicyFile == "" {
+		o.PolicyFile = strings.TrimSpace(getenv("SUPAOPS_POLICY"))
+	}
+	if withStore && o.StoreFile == "" {
+		path, err := store.DefaultPath(getenv)
+		if err != nil {
+			return Options{}, err
+		}
+		o.StoreFile = path
+	}
+	if o.API && !o.Sandbox {
+		if o.APIURL == "" {
+			o.APIURL = strings.TrimSpace(getenv("SUPABASE_API_URL"))
+		}
+		if o.Token == "" {
+			tok, err := client.TokenFromEnv(getenv)
+			if err != nil {
+				return Options{}, err
+			}
+			o.Token = tok
+		}
+	}
+	return o, nil
+}
+
+// App is the stack. Fields are nil when the options did not ask for them.
+type App struct {
+	Registry *tools.Registry
+	Store    *store.Store
+	Audit    *audit.Log
+	Consent  *consent.Manager
+	Authz    *authz.Authorizer
+	API      *client.Caller
+	Sandbox  *sandbox.Sandbox
+	Resolver *resolve.Resolver
+	Pipeline *pipeline.Pipeline
+
+	policy  *policy.Policy
+	watcher *policy.Watcher
+	log     zerolog.Logger
+}
+
+// Open builds the stack.
+func Open(ctx context.Context, opts Options) (*App, error) {
+	if opts.Sandbox && opts.APIURL != "" {
+		return nil, errors.New("the sandbox and an API URL exclude each other")
+	}
+	reg, err := tools.Load()
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Registry: reg, log: opts.Logger}
+	loadOpts := policy.LoadOptions{Actions: Descriptors(reg)}
+	if opts.PolicyFile == "" {
+		a.policy, err = policies.Default(loadOpts)
+	} else {
+		a.policy, err = policy.LoadFile(opts.PolicyFile, loadOpts)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("policy %s: %w", policyName(opts.PolicyFile), err)
+	}
+	if opts.WatchPolicy && opts.PolicyFile != "" {
+		if a.watcher, err = policy.NewWatcher(opts.PolicyFile, loadOpts, opts.Logger); err != nil {
+			return nil, fmt.Errorf("policy %s: %w", opts.PolicyFile, err)
+		}
+	}
+	if opts.StoreFile != "" {
+		if err := a.openStore(ctx, opts); err != nil {
+			return nil, err
+		}
+	}
+	if opts.API {
+		if a.Store == nil {
+			// Fail closed: no call without an audit log to record it.
+			return nil, errors.New("calling the API needs a store for the audit log")
+		}
+		if err := a.openAPI(opts); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+func (a *App) openStore(ctx context.Context, opts Options) error {
+	var err error
+	if a.Store, err = store.Open(ctx, opts.StoreFile, store.Options{}); err != nil {
+		return err
+	}
+	a.Audit = audit.New(a.Store, opts.Now)
+	a.Consent = consent.New(a.Store, opts.Now, authz.VoteRecorder(a.Audit))
+	a.Authz, err = authz.New(authz.Config{
+		Policy: a.Policy, Consent: a.Consent, Actions: a.Registry.Find, Audit: a.Audit,
+		OnApprovalRequest: opts.OnApprovalRequest, Logger: opts.Logger,
+	})
+	return err
+}
+
+func (a *App) openAPI(opts Options) error {
+	cfg := client.Config{
+		BaseURL: opts.APIURL, Token: opts.Token, UserAgent: opts.UserAgent,
+		Limits: opts.Limits, Retry: opts.Retry, Logger: opts.Logger,
+	}
+	if opts.Sandbox {
+		sbOpts := opts.SandboxOptions
+		if sbOpts.Token == "" {
+			sbOpts.Token = SandboxToken
+		}
+		sbOpts.Logger = opts.Logger
+		sb, err := sandbox.New(sbOpts)
+		if err != nil {
+			return fmt.Errorf("starting the sandbox: %w", err)
+		}
+		a.Sandbox = sb
+		cfg.BaseURL, cfg.Transport, cfg.Token = sandboxURL, sb.RoundTripper(), sbOpts.Token
+	}
+	var err error
+	if a.API, err = client.New(cfg); err != nil {
+		return err
+	}
+	if a.Resolver, err = resolve.New(a.Registry, a.API, resolve.Options{
+		// Resolving costs API calls: only when a rule or the scope looks.
+		Needed: func(call *pipeline.Call) bool { return call.Scope.Project != "" || a.Policy().UsesTargets() },
+		Now:    opts.Now,
+	}); err != nil {
+		return err
+	}
+	a.Pipeline, err = pipeline.New(pipeline.Config{
+		Registry: a.Registry, API: a.API, Authorizer: a.Authz, Resolver: a.Resolver, Recorder: a.Audit,
+		Logger: opts.Logger, Now: opts.Now,
+	})
+	return err
+}
+
+// Policy is the policy in force: the watcher's latest good one, or the one
+// loaded at start.
+func (a *App) Policy() *policy.Policy {
+	if a.watcher != nil {
+		return a.watcher.Current()
+	}
+	return a.policy
+}
+
+// WatchPolicy reloads the policy file when it changes or a value arrives
+// on reload (SIGHUP), keeping the last good one, until ctx ends. It does
+// nothing for the shipped default or without WatchPolicy.
+func (a *App) WatchPolicy(ctx context.Context, reload <-chan os.Signal) {
+	if a.watcher == nil {
+		return
+	}
+	a.watcher.Run(ctx, 2*time.Second, reload)
+}
+
+// Descriptors lists the registry's action descriptors, for loading policies.
+func Descriptors(reg *tools.Registry) []*action.Action {
+	list := reg.Actions()
+	out := make([]*action.Action, len(list))
+	for i, a := range list {
+		out[i] = &a.Action
+	}
+	return out
+}
+
+func policyName(file string) string {
+	if file == "" {
+		return "default"
+	}
+	return file
+}
