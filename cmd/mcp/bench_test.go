@@ -19,9 +19,9 @@ import (
 	"github.com/supaops/supaops/internal/interleave"
 	"github.com/supaops/supaops/internal/mcphttp"
 	"github.com/supaops/supaops/internal/mcpserver"
-	"github.com/supaops/supaops/internal/scope"
 	"github.com/supaops/supaops/internal/pipeline"
 	"github.com/supaops/supaops/internal/sandbox"
+	"github.com/supaops/supaops/internal/scope"
 	"github.com/supaops/supaops/internal/store"
 	"github.com/supaops/supaops/internal/tools"
 )

@@ -7,7 +7,6 @@ import (
 
 	"github.com/rs/zerolog"
 	"golang.org/x/term"
-
 )
 
 // newLogger writes structured logs to stderr at the level SUPAOPS_LOG_LEVEL

@@ -440,7 +440,10 @@ func TestPrincipalsAreCanonical(t *testing.T) {
 		t.Fatal(err)
 	}
 	var seen Call
-	auth := authorizerFunc(func(_ context.Context, c Call) (Decision, error) { seen = c; return Decision{Effect: Allow, Rule: "t"}, nil })
+	auth := authorizerFunc(func(_ context.Context, c Call) (Decision, error) {
+		seen = c
+		return Decision{Effect: Allow, Rule: "t"}, nil
+	})
 	p, err := New(Config{Registry: reg, API: &fakeAPI{resp: jsonResponse(200, `{}`)}, Authorizer: auth, Recorder: &memoryRecorder{}})
 	if err != nil {
 		t.Fatal(err)
