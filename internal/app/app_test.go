@@ -1,0 +1,110 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/supaops/supaops/internal/app/apptest"
+	"github.com/supaops/supaops/internal/pipeline"
+	"github.com/supaops/supaops/internal/scope"
+)
+
+// A rule on a project or an organization sees every call about it: on its
+// branches (the default branch too), by ref or by id, and when the project
+// or organization is named in the query or the body.
+func TestProjectRulesSeeEveryCallAboutTheProject(t *testing.T) {
+	probe := apptest.New(t, apptest.Options{})
+	seed := probe.Sandbox.Seed()
+	policy := `version: 1
+defaults: {read: allow, write: allow, destructive: allow}
+rules:
+  - name: prod-is-frozen
+    effect: deny
+    actions: ["risk:write", "risk:destructive"]
+    projects: ["` + seed.ProjectRef + `"]
+  - name: prod-reads-need-a-lead
+    effect: deny
+    actions: [snippets_list]
+    projects: ["` + seed.ProjectRef + `"]
+  - name: no-new-projects-in-the-org
+    effect: deny
+    actions: [project_create]
+    projects: ["org:` + seed.OrgSlug + `"]
+`
+	a := apptest.New(t, apptest.Options{Policy: policy})
+	tests := []struct {
+		name   string
+		action string
+		args   map[string]any
+		rule   string
+	}{
+		{"the project itself", "project_update", map[string]any{"ref": seed.ProjectRef, "name": "x"}, "prod-is-frozen"},
+		{"a preview branch by ref", "branch_update", map[string]any{"branch_id_or_ref": seed.PreviewBranchRef, "branch_name": "y"}, "prod-is-frozen"},
+		{"a preview branch by id", "branch_delete", map[string]any{"branch_id_or_ref": seed.PreviewBranchID}, "prod-is-frozen"},
+		{"the default branch", "branch_update", map[string]any{"branch_id_or_ref": seed.DefaultBranchID, "branch_name": "z"}, "prod-is-frozen"},
+		{"the branch's own project ref", "project_update", map[string]any{"ref": seed.PreviewBranchRef, "name": "x"}, "prod-is-frozen"},
+		{"a project named in the query", "snippets_list", map[string]any{"project_ref": seed.ProjectRef}, "prod-reads-need-a-lead"},
+		{"an organization named in the body", "project_create", map[string]any{"name": "n", "organization_slug": seed.OrgSlug, "db_pass": "correct-horse-battery", "region": "us-east-1"}, "no-new-projects-in-the-org"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := a.Pipeline.Call(context.Background(), pipeline.Request{Principal: "mcp:local", Action: tt.action, Args: tt.args})
+			var e *pipeline.NotAllowedError
+			if !errors.As(err, &e) || e.Decision.Rule != tt.rule {
+				t.Fatalf("got %v, want a denial by %s", err, tt.rule)
+			}
+		})
+	}
+	// Another project is not frozen.
+	other := seed.ProjectRefs[len(seed.ProjectRefs)-1]
+	if other == seed.ProjectRef {
+		t.Fatal("the seed has one project")
+	}
+	if _, err := a.Pipeline.Call(context.Background(), pipeline.Request{Principal: "mcp:local", Action: "project_get", Args: map[string]any{"ref": other}}); err != nil {
+		t.Errorf("another project: %v", err)
+	}
+	// What cannot be placed is refused, not guessed.
+	_, err := a.Pipeline.Call(context.Background(), pipeline.Request{Principal: "mcp:local", Action: "branch_delete", Args: map[string]any{"branch_id_or_ref": "zzzzzzzzzzzzzzzzzzzz"}})
+	var e *pipeline.NotAllowedError
+	if !errors.As(err, &e) || e.Decision.Rule != "builtin:unresolved-target" {
+		t.Errorf("an unknown branch: %v", err)
+	}
+}
+
+// A scope to one project lets its branches through and refuses others'.
+func TestProjectScopeThroughTheStack(t *testing.T) {
+	a := apptest.New(t, apptest.Options{Policy: "version: 1\ndefaults: {read: allow, write: allow, destructive: allow}\n"})
+	seed := a.Sandbox.Seed()
+	sc := scope.Scope{Project: seed.ProjectRef}
+	call := func(action string, args map[string]any) error {
+		_, err := a.Pipeline.Call(context.Background(), pipeline.Request{Principal: "mcp:local", Action: action, Args: args, Scope: sc})
+		return err
+	}
+	if err := call("branch_get", map[string]any{"branch_id_or_ref": seed.PreviewBranchRef}); err != nil {
+		t.Errorf("its own branch: %v", err)
+	}
+	if err := call("project_get", nil); err != nil {
+		t.Errorf("the injected project: %v", err)
+	}
+	other := seed.ProjectRefs[len(seed.ProjectRefs)-1]
+	err := call("project_get", map[string]any{"ref": other})
+	if err == nil || !strings.Contains(err.Error(), scope.RuleProject) {
+		t.Errorf("another project: %v", err)
+	}
+}
+
+// Every call sent is in the audit log twice: the intent before, the
+// outcome after, linked.
+func TestIntentsAndOutcomesAreLinked(t *testing.T) {
+	a := apptest.New(t, apptest.Options{})
+	seed := a.Sandbox.Seed()
+	if _, err := a.Pipeline.Call(context.Background(), pipeline.Request{Principal: "mcp:local", Action: "project_get", Args: map[string]any{"ref": seed.ProjectRef}}); err != nil {
+		t.Fatal(err)
+	}
+	report, err := a.Audit.Verify(context.Background())
+	if err != nil || !report.OK() || len(report.Unfinished) != 0 || report.Checked != 2 {
+		t.Fatalf("report %+v %v", report, err)
+	}
+}
