@@ -114,6 +114,8 @@ func TestNewValidatesConfig(t *testing.T) {
 		{"token with a newline", Config{Token: "sbp_abc\nsbp_def"}, "whitespace"},
 		{"relative base URL", Config{Token: testToken, BaseURL: "api.supabase.com"}, "absolute"},
 		{"base URL with query", Config{Token: testToken, BaseURL: "https://api.supabase.com/?x=1"}, "query"},
+		{"base URL with credentials", Config{Token: testToken, BaseURL: "https://user:pw@proxy.example/supabase"}, "credentials"},
+		{"base URL with a dot-dot segment", Config{Token: testToken, BaseURL: "https://proxy.example/supabase/../admin"}, `".."`},
 		{"bad global budget", Config{Token: testToken, Limits: Limits{Global: Budget{Requests: 10}}}, "invalid budget"},
 	}
 	for _, tt := range tests {
