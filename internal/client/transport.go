@@ -15,6 +15,8 @@ import (
 
 	"github.com/rs/zerolog"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/supaops/supaops/internal/redact"
 )
 
 const defaultAccept = "application/json"
@@ -130,6 +132,13 @@ func cmpOr(s, fallback string) string {
 // (*tools.Action).NewRequest, or give the generated builders BaseURL()+"/",
 // since they resolve "./v1/..." against it and would drop its last segment.
 func (c *Caller) BaseURL() string { return c.base.String() }
+
+// MaskToken returns r that also masks the configured access token wherever
+// it appears (see redact.Redactor.WithValues), for results, errors and
+// records built outside the client, without handing the token itself out.
+func (c *Caller) MaskToken(r redact.Redactor) redact.Redactor {
+	return r.WithValues(c.redact.token)
+}
 
 // Do sends req (built by a generated New...Request builder, URL already
 // absolute) with auth, UA, rate limiting, retries and GET collapsing. A 2xx

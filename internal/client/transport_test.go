@@ -9,6 +9,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/supaops/supaops/internal/redact"
 )
 
 // (1) Every request carries auth, User-Agent and Accept, unless the caller
@@ -311,5 +313,19 @@ func TestRefusesPathsOutsideBase(t *testing.T) {
 	}
 	if _, err := c.Do(newReq(t, t.Context(), c, "GET", "/v1/projects", "")); err != nil {
 		t.Errorf("a request under the prefix: %v", err)
+	}
+}
+
+// MaskToken lets results and records built elsewhere mask the token without
+// the token being handed out.
+func TestMaskToken(t *testing.T) {
+	const token = "my-gateway-token-1234" // no sbp_ shape: only its value can catch it
+	c, _ := newTestCaller(t, &server{}, func(cfg *Config) { cfg.Token = token })
+	r := c.MaskToken(redact.New(nil))
+	if got := r.Text("echo " + token); got != "echo "+redact.Mask {
+		t.Errorf("Text = %q, want the token masked", got)
+	}
+	if got, _ := r.Value(map[string]any{"note": token}).(map[string]any); got["note"] != redact.Mask {
+		t.Errorf("Value = %v, want the token masked", got)
 	}
 }

@@ -73,28 +73,23 @@ func FieldKey(name string) string {
 	return b.String()
 }
 
-// tokenShapes match credentials by their look wherever they appear in text:
-//   - sbp_<hex>, sbp_oauth_<hex>, sbp_v0_<hex>: personal access tokens, OAuth
-//     access tokens and the newer versioned tokens (any short lower-case
-//     infix, so a future sbp_v1_ is caught too);
-//   - sb_secret_…: secret API keys (sb_publishable_ keys are public and kept);
-//   - JWTs (legacy anon/service_role keys, OAuth tokens);
-//   - whsec_…: Standard Webhooks secrets of auth hooks.
-//
-// No \b anchors: an encoded separator ("%20sbp_…", "\u0022sbp_…") ends in a
-// word character and would hide the token.
-func tokenShapes() []string {
-	return []string{
-		`sbp_(?:[a-z0-9]{1,10}_)?[A-Za-z0-9]{16,}`,
-		`sb_secret_[A-Za-z0-9_\-]{8,}`,
-		`eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}`,
-		`whsec_[A-Za-z0-9+/=]{16,}`,
-	}
-}
-
-// Compiled regular expressions are immutable and safe for concurrent use.
+// Credentials recognised by their look wherever they appear in text. Each
+// has a literal marker checked first: most strings hold none, and a
+// substring search is far cheaper than a regular expression. No \b anchors:
+// an encoded separator ("%20sbp_…", "\u0022sbp_…") ends in a word character
+// and would hide the token. Compiled expressions are immutable and safe for
+// concurrent use.
 var (
-	tokenShape = regexp.MustCompile(strings.Join(tokenShapes(), "|"))
+	// sbp_<hex>, sbp_oauth_<hex>, sbp_v0_<hex>: personal access tokens,
+	// OAuth access tokens and the newer versioned tokens (any short
+	// lower-case infix, so a future sbp_v1_ is caught too).
+	personalToken = regexp.MustCompile(`sbp_(?:[a-z0-9]{1,10}_)?[A-Za-z0-9]{16,}`)
+	// Secret API keys; sb_publishable_ keys are public and kept.
+	secretKey = regexp.MustCompile(`sb_secret_[A-Za-z0-9_\-]{8,}`)
+	// JWTs: legacy anon/service_role keys, OAuth tokens.
+	jwt = regexp.MustCompile(`eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}`)
+	// Standard Webhooks secrets of auth hooks.
+	webhookSecret = regexp.MustCompile(`whsec_[A-Za-z0-9+/=]{16,}`)
 	// The password of a URL ("scheme://user:password@host"); user may be
 	// empty (redis://:pw@host). The password runs to the last "@" before a
 	// space or quote, so a password holding a raw "@" is masked whole.
@@ -114,24 +109,54 @@ func Text(s string) string {
 	if s == "" {
 		return s
 	}
-	s = tokenShape.ReplaceAllString(s, Mask)
+	for _, shape := range [...]struct {
+		marker string
+		re     *regexp.Regexp
+	}{{"sbp_", personalToken}, {"sb_secret_", secretKey}, {"eyJ", jwt}, {"whsec_", webhookSecret}} {
+		if strings.Contains(s, shape.marker) {
+			s = shape.re.ReplaceAllString(s, Mask)
+		}
+	}
 	if strings.Contains(s, "://") {
 		s = urlPassword.ReplaceAllString(s, "${1}"+Mask+"${2}")
 	}
-	if strings.Contains(s, "=") {
+	if strings.Contains(s, "=") && (containsFold(s, "pass") || containsFold(s, "pwd")) {
 		s = keywordPassword.ReplaceAllString(s, "${1}"+Mask)
 	}
-	s = authScheme.ReplaceAllStringFunc(s, func(m string) string {
-		sub := authScheme.FindStringSubmatch(m)
-		// "Bearer token" or "Basic authentication" in prose is a word, not
-		// a credential: a credential has a digit, a symbol or a capital
-		// inside it.
-		if isWord(sub[2]) {
-			return m
-		}
-		return sub[1] + Mask
-	})
+	if containsFold(s, "bearer") || containsFold(s, "basic") {
+		s = authScheme.ReplaceAllStringFunc(s, func(m string) string {
+			sub := authScheme.FindStringSubmatch(m)
+			// "Bearer token" or "Basic authentication" in prose is a
+			// word, not a credential: a credential has a digit, a symbol
+			// or a capital inside it.
+			if isWord(sub[2]) {
+				return m
+			}
+			return sub[1] + Mask
+		})
+	}
 	return s
+}
+
+// containsFold is strings.Contains ignoring ASCII case, without allocating;
+// sub must be lower case.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		j := 0
+		for ; j < len(sub); j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
 }
 
 func isWord(s string) bool {
@@ -277,8 +302,13 @@ func (r Redactor) SecretValues(v any) []string {
 // Text scrubs s: known secret values first (before a shape could mask part
 // of one and leave the rest), then token shapes (see the package Text).
 func (r Redactor) Text(s string) string {
-	if r.repl != nil && s != "" {
-		s = r.repl.Replace(s)
+	// strings.Contains is much faster than the Replacer's trie, and most
+	// strings hold no secret.
+	for _, v := range r.values {
+		if strings.Contains(s, v) {
+			s = r.repl.Replace(s)
+			break
+		}
 	}
 	return Text(s)
 }

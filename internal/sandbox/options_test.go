@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/supaops/supaops/internal/redact"
 )
 
 // A negative budget (--budget -1) is refused, naming the option and what is
@@ -65,6 +67,26 @@ func TestTextOperationsCheckAccept(t *testing.T) {
 		r := tc.send(request{method: http.MethodGet, path: tt.path, header: map[string]string{"Accept": tt.accept}})
 		if r.status != tt.want {
 			t.Errorf("GET %s with Accept %q: status %d, want %d (%s)", tt.path, tt.accept, r.status, tt.want, r.body)
+		}
+	}
+}
+
+// Every credential the sandbox makes up in a real credential's shape is
+// caught by its shape alone, so redaction tests against the sandbox exercise
+// the shape net, not just field names.
+func TestShapedSecretsAreCaughtByShape(t *testing.T) {
+	var values []string
+	for _, name := range []string{"access_token", "api_key", "hook_send_sms_secrets"} {
+		v, ok := secretValueFor(name)
+		if !ok {
+			t.Fatalf("no sandbox value for %s", name)
+		}
+		values = append(values, v)
+	}
+	values = append(values, fakeJWT("abcdefghijklmnopqrst", "service_role"))
+	for _, v := range values {
+		if got := redact.Text("value: " + v); strings.Contains(got, v) || !strings.Contains(got, redact.Mask) {
+			t.Errorf("redact.Text leaves a sandbox credential of %d bytes starting %.8q", len(v), v)
 		}
 	}
 }
