@@ -250,3 +250,25 @@ func TestCollapsingSeparatesAccepts(t *testing.T) {
 		t.Errorf("text/plain: %v; application/json: %v (want 406)", errs[0], errs[1])
 	}
 }
+
+// Every action's example builds, under a plain base and a prefixed one: the
+// shape check refuses nothing a valid call makes.
+func TestEveryActionBuildsUnderPrefix(t *testing.T) {
+	reg := loadRegistry(t)
+	for _, a := range reg.Actions() {
+		args, err := Normalize(a.Example(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, server := range []string{"https://api.example.test", "https://proxy.example/supabase/"} {
+			req, err := a.NewRequest(context.Background(), server, args)
+			if err != nil {
+				t.Errorf("%s under %s: %v", a.Name, server, err)
+				continue
+			}
+			if want := strings.TrimSuffix(server, "/") + "/v1/"; !strings.HasPrefix(req.URL.String(), want) {
+				t.Errorf("%s: URL %s does not start with %s", a.Name, req.URL, want)
+			}
+		}
+	}
+}
