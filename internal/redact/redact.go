@@ -212,8 +212,8 @@ func (r Redactor) IsSecretField(name string) bool {
 // bytes are ignored (see MinValueLen); so are duplicates. Pass every secret
 // argument of a call (SecretValues) and the configured access token.
 func (r Redactor) WithValues(values ...string) Redactor {
-	seen := make(map[string]bool, len(r.values)+len(values)*3)
-	all := make([]string, 0, len(r.values)+len(values)*3)
+	seen := make(map[string]bool, len(r.values)+len(values)*5)
+	all := make([]string, 0, len(r.values)+len(values)*5)
 	add := func(v string) {
 		if len(v) >= MinValueLen && !seen[v] {
 			seen[v] = true
@@ -225,7 +225,8 @@ func (r Redactor) WithValues(values ...string) Redactor {
 	}
 	for _, v := range values {
 		add(v)
-		add(jsonEscaped(v))
+		add(jsonEscaped(v, false))
+		add(jsonEscaped(v, true)) // encoding/json's default turns <>& into \u003c...
 		add(url.QueryEscape(v))
 		add(url.PathEscape(v))
 	}
@@ -251,10 +252,11 @@ func (r Redactor) WithSecretsOf(args any) Redactor {
 	return r.WithValues(r.SecretValues(args)...)
 }
 
-func jsonEscaped(v string) string {
+// jsonEscaped is v as it appears inside a JSON string.
+func jsonEscaped(v string, escapeHTML bool) string {
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
+	enc.SetEscapeHTML(escapeHTML)
 	if enc.Encode(v) != nil {
 		return v
 	}

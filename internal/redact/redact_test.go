@@ -162,6 +162,7 @@ func TestWithValues(t *testing.T) {
 		{"echoed in an error", []string{"hunter2-Secret"}, `password "hunter2-Secret" is too weak`, `password "[REDACTED]" is too weak`},
 		{"every occurrence", []string{"s3cr3t-value"}, "s3cr3t-value and s3cr3t-value", "[REDACTED] and [REDACTED]"},
 		{"json-escaped form", []string{`pa"ss\word`}, `{"message":"bad pa\"ss\\word"}`, `{"message":"bad [REDACTED]"}`},
+		{"json html-escaped form", []string{`a<b>&c-secret`}, `{"message":"bad a\u003cb\u003e\u0026c-secret"}`, `{"message":"bad [REDACTED]"}`},
 		{"url-encoded form", []string{"p@ss word/1"}, "GET /x?password=p%40ss+word%2F1 failed", "GET /x?password=[REDACTED] failed"},
 		{"path-escaped form", []string{"a b/c?d"}, "/v1/x/a%20b%2Fc%3Fd/y", "/v1/x/[REDACTED]/y"},
 		{"longest first", []string{"abcdef", "abcdefghij"}, "abcdefghij", "[REDACTED]"},
