@@ -121,7 +121,9 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	return p
 }
 
-// parseBaseURL validates and normalises the base URL (no trailing slash).
+// parseBaseURL validates and normalises the base URL (no trailing slash). It
+// may have a path prefix (https://proxy.example/supabase): requests must then
+// go under it, and the token goes nowhere else.
 func parseBaseURL(raw string) (*url.URL, error) {
 	if raw == "" {
 		raw = DefaultBaseURL
@@ -135,6 +137,16 @@ func parseBaseURL(raw string) (*url.URL, error) {
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("invalid BaseURL %q: must not have a query or fragment", raw)
+	}
+	if u.User != nil {
+		// It would show wherever the base URL is shown.
+		return nil, fmt.Errorf("invalid BaseURL %s: must not hold credentials; the access token is configured on its own", u.Redacted())
+	}
+	for seg := range strings.SplitSeq(u.Path, "/") {
+		if seg == "." || seg == ".." {
+			// Requests under such a prefix would be refused one by one.
+			return nil, fmt.Errorf("invalid BaseURL %q: must not have \".\" or \"..\" path segments", raw)
+		}
 	}
 	return u, nil
 }

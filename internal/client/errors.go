@@ -8,22 +8,31 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/supaops/supaops/internal/redact"
 )
 
 const (
 	maxErrorBodyBytes = 4 << 10 // APIError.Body keeps at most this much
 	maxMessageRunes   = 500     // a text body longer than this is cut in messages
-	redacted          = "[REDACTED]"
+	redacted          = redact.Mask
+	// scrubWindowBytes is how much of an error body is scrubbed before it is
+	// cut to maxErrorBodyBytes: enough that a secret straddling the cut is
+	// masked whole rather than left half visible.
+	scrubWindowBytes = 4 * maxErrorBodyBytes
 )
 
 // APIError is a non-2xx answer from the Management API, after retries.
+// Message, RequestID, Path and Body never hold the configured token, nor
+// anything shaped like a credential (redact.Text); Redact, or a redactor
+// given with WithRedactor, masks the caller's own secrets too.
 type APIError struct {
 	Status    int
 	Message   string // the API's message, else a trimmed text body
 	RequestID string // X-Request-Id, else Sb-Request-Id, else Cf-Ray
 	Method    string
 	Path      string // URL path without the query (which may hold SQL)
-	Body      []byte // the start of the response body (truncated), token redacted
+	Body      []byte // the start of the response body (truncated)
 	// Scope and Permissions are filled by the registry layer for 401/403: what
 	// the operation needs, so the message can say what to grant. Each entry of
 	// Permissions is an alternative.
@@ -73,6 +82,29 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
+// Redact masks, in place, what r knows to be secret (the secret arguments of
+// the call, say) in every text the error carries: the API may echo a value
+// it rejects ("password \"hunter2\" is too weak"). A JSON body also has its
+// secret fields masked; one cut short is scrubbed as text.
+func (e *APIError) Redact(r redact.Redactor) {
+	e.Message = r.Text(e.Message)
+	e.RequestID = r.Text(e.RequestID)
+	e.Path = r.Text(e.Path)
+	if len(e.Body) == 0 {
+		return
+	}
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(e.Body))
+	dec.UseNumber()
+	if dec.Decode(&v) == nil && !dec.More() {
+		if out, err := json.Marshal(r.Value(v)); err == nil {
+			e.Body = out
+			return
+		}
+	}
+	e.Body = []byte(r.Text(string(e.Body)))
+}
+
 // clone gives each caller of a collapsed GET its own error to annotate.
 func (e *APIError) clone() *APIError {
 	c := *e
@@ -102,6 +134,15 @@ func (e *RequestError) Error() string {
 
 func (e *RequestError) Unwrap() error { return e.Err }
 
+// Redact masks, in place, what r knows to be secret in the error's text.
+// Unwrap still gives the original cause, which carries no token: transport
+// errors do not repeat headers.
+func (e *RequestError) Redact(r redact.Redactor) {
+	e.Path = r.Text(e.Path)
+	e.Reason = r.Text(e.Reason)
+	e.detail = r.Text(e.detail)
+}
+
 // Timeout reports whether the request timed out, like net.Error.
 func (e *RequestError) Timeout() bool { return e.TimedOut }
 
@@ -123,8 +164,13 @@ func requestID(h http.Header) string {
 // apiMessage extracts a human message from an error body: the JSON field
 // "message" (a string, or a list as NestJS validation sends), else "error"
 // (a string or an object with a message), else "msg"; else the trimmed text
-// body. HTML (proxy error pages) is not a message.
-func apiMessage(body []byte, contentType string) string {
+// body. HTML (proxy error pages) is not a message. scrub (if not nil) runs
+// before a long text is cut, so no secret is cut in half and left partly
+// visible.
+func apiMessage(body []byte, contentType string, scrub func(string) string) string {
+	if scrub == nil {
+		scrub = func(s string) string { return s }
+	}
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		return ""
@@ -134,7 +180,7 @@ func apiMessage(body []byte, contentType string) string {
 		if json.Unmarshal(body, &fields) == nil {
 			for _, key := range []string{"message", "error", "msg", "error_description"} {
 				if msg := jsonText(fields[key]); msg != "" {
-					return msg
+					return scrub(msg)
 				}
 			}
 			return ""
@@ -143,7 +189,7 @@ func apiMessage(body []byte, contentType string) string {
 	if strings.Contains(contentType, "html") || body[0] == '<' {
 		return ""
 	}
-	return cutRunes(strings.Join(strings.Fields(string(body)), " "), maxMessageRunes)
+	return cutRunes(scrub(strings.Join(strings.Fields(string(body)), " ")), maxMessageRunes)
 }
 
 func jsonText(raw json.RawMessage) string {
@@ -178,19 +224,17 @@ func cutRunes(s string, n int) string {
 	return string([]rune(s)[:n]) + "…"
 }
 
-// redactor removes secrets from text that leaves the package.
+// redactor removes the configured token, whatever its length or shape, and
+// anything shaped like a credential from text that leaves the package.
 type redactor struct{ token string }
 
 func (r redactor) string(s string) string {
-	if r.token == "" || !strings.Contains(s, r.token) {
-		return s
-	}
-	return strings.ReplaceAll(s, r.token, redacted)
+	return redact.Text(redact.Secret(s, r.token))
 }
 
-func (r redactor) bytes(b []byte) []byte {
-	if r.token == "" || !bytes.Contains(b, []byte(r.token)) {
-		return b
-	}
-	return bytes.ReplaceAll(b, []byte(r.token), []byte(redacted))
+// body scrubs the start of an error body and cuts it to max bytes, scrubbing
+// first so that the cut cannot leave part of a secret.
+func (r redactor) body(b []byte, max int) []byte {
+	s := r.string(string(b[:min(len(b), scrubWindowBytes)]))
+	return []byte(s[:min(len(s), max)])
 }

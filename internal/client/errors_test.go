@@ -5,13 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/supaops/supaops/internal/redact"
 )
 
 func TestAPIMessage(t *testing.T) {
@@ -37,7 +41,7 @@ func TestAPIMessage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := apiMessage([]byte(tt.body), tt.contentType); got != tt.want {
+			if got := apiMessage([]byte(tt.body), tt.contentType, nil); got != tt.want {
 				t.Errorf("apiMessage = %q, want %q", got, tt.want)
 			}
 		})
@@ -203,5 +207,139 @@ func TestZeroLoggerIsDisabled(t *testing.T) {
 	c, _ := newTestCaller(t, &server{}, nil)
 	if c.log.Debug() != nil {
 		t.Error("the zero Logger is enabled")
+	}
+}
+
+// No field of an APIError holds the configured token, or a part of it: not
+// the path, the request id, nor a message or body cut right through it.
+func TestTokenNeverInAPIErrorFields(t *testing.T) {
+	tests := []struct {
+		name    string
+		path    string
+		respond func(w http.ResponseWriter, r *http.Request, n int)
+	}{
+		{"token in the path", "/v1/projects/abc/functions/" + testToken, func(w http.ResponseWriter, r *http.Request, n int) {
+			w.WriteHeader(http.StatusNotFound)
+		}},
+		{"token as the request id", "/v1/projects", func(w http.ResponseWriter, r *http.Request, n int) {
+			w.Header().Set("X-Request-Id", strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+			w.WriteHeader(http.StatusBadRequest)
+		}},
+		{"token across the body cut", "/v1/projects", func(w http.ResponseWriter, r *http.Request, n int) {
+			w.Header().Set("Content-Type", "application/octet-stream")
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, strings.Repeat("x", maxErrorBodyBytes-20)+r.Header.Get("Authorization"))
+		}},
+		{"token across the message cut", "/v1/projects", func(w http.ResponseWriter, r *http.Request, n int) {
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, strings.Repeat("a", maxMessageRunes-30)+" "+r.Header.Get("Authorization"))
+		}},
+	}
+	part := testToken[:12] // enough of it to matter
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := newTestCaller(t, &server{respond: tt.respond}, nil)
+			_, err := c.Do(newReq(t, t.Context(), c, "GET", tt.path, ""))
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) {
+				t.Fatalf("err is %T, want *APIError", err)
+			}
+			for field, text := range map[string]string{
+				"Error()": err.Error(), "Message": apiErr.Message, "Path": apiErr.Path,
+				"RequestID": apiErr.RequestID, "Body": string(apiErr.Body),
+			} {
+				if strings.Contains(text, part) {
+					t.Errorf("%s holds part of the token", field)
+				}
+			}
+		})
+	}
+}
+
+// The API echoing a secret argument back in its error: a redactor given with
+// WithRedactor, or applied with Redact, masks it in every field.
+func TestAPIErrorRedactsCallersSecrets(t *testing.T) {
+	const password = "hunter2-Secret" // the secret argument the caller sent
+	echo := func(w http.ResponseWriter, r *http.Request, n int) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Request-Id", "req-1")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"message":"password \"hunter2-Secret\" is too weak","password":"hunter2-Secret","hint":"pwd=hunter2-Secret"}`)
+	}
+	r := redact.New(nil).WithValues(password)
+	check := func(t *testing.T, err error) {
+		t.Helper()
+		var apiErr *APIError
+		if !errors.As(err, &apiErr) {
+			t.Fatalf("err is %T, want *APIError", err)
+		}
+		if strings.Contains(err.Error(), password) || bytes.Contains(apiErr.Body, []byte(password)) || strings.Contains(apiErr.Message, password) {
+			t.Error("the password is still in the error")
+		}
+		if !strings.Contains(apiErr.Message, "is too weak") || !json.Valid(apiErr.Body) {
+			t.Errorf("the rest of the error was lost: message %q, body valid JSON: %v", apiErr.Message, json.Valid(apiErr.Body))
+		}
+	}
+	t.Run("WithRedactor", func(t *testing.T) {
+		c, _ := newTestCaller(t, &server{respond: echo}, nil)
+		_, err := c.Do(newReq(t, WithRedactor(t.Context(), r), c, "PATCH", "/v1/projects/abc/database/password", `{}`))
+		check(t, err)
+	})
+	t.Run("Redact", func(t *testing.T) {
+		c, _ := newTestCaller(t, &server{respond: echo}, nil)
+		_, err := c.Do(newReq(t, t.Context(), c, "PATCH", "/v1/projects/abc/database/password", `{}`))
+		var apiErr *APIError
+		if !errors.As(err, &apiErr) || !strings.Contains(apiErr.Message, password) {
+			t.Fatalf("without a redactor the message should be the API's as is (the test relies on it)")
+		}
+		apiErr.Redact(r)
+		check(t, err)
+	})
+	t.Run("collapsed GETs each use their own redactor", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			slowEcho := func(w http.ResponseWriter, req *http.Request, n int) {
+				time.Sleep(time.Second)
+				echo(w, req, n)
+			}
+			srv := &server{respond: slowEcho}
+			c, _ := newTestCaller(t, srv, nil)
+			errs := make([]error, 2)
+			var wg sync.WaitGroup
+			for i := range errs {
+				wg.Go(func() {
+					ctx := t.Context()
+					if i == 1 {
+						ctx = WithRedactor(ctx, r)
+					}
+					_, errs[i] = c.Do(newReq(t, ctx, c, "GET", "/v1/projects/abc", ""))
+				})
+			}
+			wg.Wait()
+			if srv.count() != 1 {
+				t.Fatalf("%d requests reached the server, want 1 (collapsed)", srv.count())
+			}
+			if !strings.Contains(errs[0].Error(), password) {
+				t.Error("the caller without a redactor got a redacted error: callers share one error")
+			}
+			check(t, errs[1])
+		})
+	})
+}
+
+// A transport error that repeats a secret: RequestError is masked too.
+func TestRequestErrorRedactsCallersSecrets(t *testing.T) {
+	leaky := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		return nil, errors.New("proxy refused body with password hunter2-Secret")
+	})
+	c, _ := newTestCaller(t, &server{}, func(cfg *Config) { cfg.Transport = leaky })
+	ctx := WithRedactor(t.Context(), redact.New(nil).WithValues("hunter2-Secret"))
+	_, err := c.Do(newReq(t, ctx, c, "POST", "/v1/projects/abc/database/query", `{}`))
+	var reqErr *RequestError
+	if !errors.As(err, &reqErr) {
+		t.Fatalf("err is %T, want *RequestError", err)
+	}
+	if strings.Contains(err.Error(), "hunter2-Secret") || !strings.Contains(err.Error(), redacted) {
+		t.Errorf("the secret is not masked in %T", err)
 	}
 }

@@ -1,12 +1,13 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/supaops/supaops/internal/redact"
 )
 
 // failure turns the last failed attempt into the error Do returns.
@@ -48,11 +49,11 @@ func (c *Caller) failure(ctx context.Context, cl *call, res *attemptResult, atte
 func (c *Caller) apiError(cl *call, res *attemptResult, attempts int) *APIError {
 	return &APIError{
 		Status:    res.status,
-		Message:   c.redact.string(apiMessage(res.body, res.header.Get("Content-Type"))),
-		RequestID: requestID(res.header),
+		Message:   apiMessage(res.body, res.header.Get("Content-Type"), c.redact.string),
+		RequestID: c.redact.string(requestID(res.header)),
 		Method:    cl.method,
 		Path:      cl.path,
-		Body:      c.redact.bytes(bytes.Clone(res.body[:min(len(res.body), maxErrorBodyBytes)])),
+		Body:      c.redact.body(res.body, maxErrorBodyBytes),
 		Attempts:  attempts,
 	}
 }
@@ -89,7 +90,9 @@ func (c *Caller) waitFailure(ctx context.Context, cl *call, err error, last429 *
 // contextFailure reports that ctx ended the request.
 func contextFailure(ctx context.Context, cl *call, attempts int, while string) *RequestError {
 	err := context.Cause(ctx)
-	e := &RequestError{Method: cl.method, Path: cl.path, Attempts: attempts, Err: err, detail: err.Error(), ctxEnded: true}
+	// A cause given to context.WithCancelCause is the caller's own text;
+	// scrub it for shapes all the same.
+	e := &RequestError{Method: cl.method, Path: cl.path, Attempts: attempts, Err: err, detail: redact.Text(err.Error()), ctxEnded: true}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		e.TimedOut = true
 		e.Reason = "timed out: the request's deadline passed"

@@ -15,6 +15,8 @@ import (
 
 	"github.com/rs/zerolog"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/supaops/supaops/internal/redact"
 )
 
 const defaultAccept = "application/json"
@@ -126,7 +128,17 @@ func cmpOr(s, fallback string) string {
 }
 
 // BaseURL is the API root requests must target, without a trailing slash.
+// It may have a path prefix (a proxy): build requests with the registry's
+// (*tools.Action).NewRequest, or give the generated builders BaseURL()+"/",
+// since they resolve "./v1/..." against it and would drop its last segment.
 func (c *Caller) BaseURL() string { return c.base.String() }
+
+// MaskToken returns r that also masks the configured access token wherever
+// it appears (see redact.Redactor.WithValues), for results, errors and
+// records built outside the client, without handing the token itself out.
+func (c *Caller) MaskToken(r redact.Redactor) redact.Redactor {
+	return r.WithValues(c.redact.token)
+}
 
 // Do sends req (built by a generated New...Request builder, URL already
 // absolute) with auth, UA, rate limiting, retries and GET collapsing. A 2xx
@@ -138,30 +150,52 @@ func (c *Caller) Do(req *http.Request) (*Response, error) {
 	}
 	cl, err := c.newCall(req)
 	if err != nil {
-		return nil, err
+		return nil, redactError(req.Context(), err)
 	}
+	var resp *Response
 	if collapsible(req) {
-		return c.doCollapsed(req, cl)
+		resp, err = c.doCollapsed(req, cl)
+	} else {
+		resp, err = c.doWithRetries(req.Context(), req, cl)
 	}
-	return c.doWithRetries(req.Context(), req, cl)
+	return resp, redactError(req.Context(), err)
 }
 
 func (c *Caller) newCall(req *http.Request) (*call, error) {
 	ctx := req.Context()
 	path := req.URL.Path
-	// Never attach the token to a request for another host.
-	if req.URL.Scheme != c.base.Scheme || req.URL.Host != c.base.Host || !strings.HasPrefix(path, c.base.Path) {
-		return nil, fmt.Errorf("client: %s %s: refusing to send the access token to %s://%s: requests must target %s",
-			req.Method, path, req.URL.Scheme, req.URL.Host, c.BaseURL())
+	// Never attach the token to a request outside the API: another host, a
+	// path beside the base's prefix, or one a server would resolve there.
+	if problem := c.outsideBase(req.URL); problem != "" {
+		return nil, fmt.Errorf("client: %s %s: refusing to send the access token to %s://%s: %s; requests must target %s/...",
+			req.Method, c.redact.string(path), req.URL.Scheme, req.URL.Host, problem, c.BaseURL())
 	}
 	return &call{
 		method:    req.Method,
-		path:      path,
+		path:      c.redact.string(path),
 		rawQuery:  req.URL.RawQuery,
 		route:     routeFor(c.limiter.rules, req.Method, strings.TrimPrefix(path, c.base.Path)),
 		retrySafe: isRetrySafe(ctx, req.Method),
 		timeout:   attemptTimeout(ctx, c.timeout),
 	}, nil
+}
+
+// outsideBase says why u is not under the base URL, or "" if it is.
+func (c *Caller) outsideBase(u *url.URL) string {
+	switch {
+	case u.Scheme != c.base.Scheme || u.Host != c.base.Host:
+		return "another host"
+	case u.Opaque != "":
+		return "an opaque URL" // sent as is, whatever Path says
+	case u.Path != c.base.Path && !strings.HasPrefix(u.Path, c.base.Path+"/"):
+		return "a path outside " + cmpOr(c.base.Path, "/")
+	}
+	for seg := range strings.SplitSeq(u.Path, "/") {
+		if seg == "." || seg == ".." {
+			return "a dot segment in the path" // servers and proxies resolve them
+		}
+	}
+	return ""
 }
 
 // doWithRetries runs attempts until one succeeds or retrying stops being

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/supaops/supaops/internal/redact"
 )
 
 // (1) Every request carries auth, User-Agent and Accept, unless the caller
@@ -114,6 +116,8 @@ func TestNewValidatesConfig(t *testing.T) {
 		{"token with a newline", Config{Token: "sbp_abc\nsbp_def"}, "whitespace"},
 		{"relative base URL", Config{Token: testToken, BaseURL: "api.supabase.com"}, "absolute"},
 		{"base URL with query", Config{Token: testToken, BaseURL: "https://api.supabase.com/?x=1"}, "query"},
+		{"base URL with credentials", Config{Token: testToken, BaseURL: "https://user:pw@proxy.example/supabase"}, "credentials"},
+		{"base URL with a dot-dot segment", Config{Token: testToken, BaseURL: "https://proxy.example/supabase/../admin"}, `".."`},
 		{"bad global budget", Config{Token: testToken, Limits: Limits{Global: Budget{Requests: 10}}}, "invalid budget"},
 	}
 	for _, tt := range tests {
@@ -269,4 +273,59 @@ func TestBodyWithoutGetBodyIsReplayed(t *testing.T) {
 			}
 		}
 	})
+}
+
+// With a path prefix, the token goes only under that prefix, and never with
+// a path a server would resolve elsewhere.
+func TestRefusesPathsOutsideBase(t *testing.T) {
+	c, mt := newTestCaller(t, &server{}, func(cfg *Config) { cfg.BaseURL = "https://proxy.example/supabase" })
+	tests := []struct {
+		name, url string
+	}{
+		{"beside the prefix", "https://proxy.example/supabase-admin/v1/projects"},
+		{"another path", "https://proxy.example/admin/v1/projects"},
+		{"the host root", "https://proxy.example/v1/projects"},
+		{"dot-dot out of the prefix", "https://proxy.example/supabase/../admin"},
+		{"encoded dot-dot", "https://proxy.example/supabase/v1/projects/%2e%2e/%2E%2E/x"},
+		{"dot segment", "https://proxy.example/supabase/v1/projects/./abc"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, tt.url, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Do(req)
+			if err == nil || !strings.Contains(err.Error(), "refusing") || strings.Contains(err.Error(), testToken) {
+				t.Errorf("err = %v, want a refusal without the token", err)
+			}
+		})
+	}
+	t.Run("opaque URL", func(t *testing.T) {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://proxy.example/supabase/v1/projects", nil)
+		req.URL.Opaque = "//proxy.example/admin"
+		if _, err := c.Do(req); err == nil || !strings.Contains(err.Error(), "refusing") {
+			t.Errorf("err = %v, want a refusal", err)
+		}
+	})
+	if mt.trips.Load() != 0 {
+		t.Fatalf("%d requests sent", mt.trips.Load())
+	}
+	if _, err := c.Do(newReq(t, t.Context(), c, "GET", "/v1/projects", "")); err != nil {
+		t.Errorf("a request under the prefix: %v", err)
+	}
+}
+
+// MaskToken lets results and records built elsewhere mask the token without
+// the token being handed out.
+func TestMaskToken(t *testing.T) {
+	const token = "my-gateway-token-1234" // no sbp_ shape: only its value can catch it
+	c, _ := newTestCaller(t, &server{}, func(cfg *Config) { cfg.Token = token })
+	r := c.MaskToken(redact.New(nil))
+	if got := r.Text("echo " + token); got != "echo "+redact.Mask {
+		t.Errorf("Text = %q, want the token masked", got)
+	}
+	if got, _ := r.Value(map[string]any{"note": token}).(map[string]any); got["note"] != redact.Mask {
+		t.Errorf("Value = %v, want the token masked", got)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -97,6 +98,13 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request, now time.Time
 		return http.StatusNotFound, "", false
 	}
 	s.requestCounts[op.id].Add(1)
+	if op.contentType == "text/plain" && !accepts(r.Header.Get("Accept"), op.contentType) {
+		// Strict, so a client asking a text operation for JSON is caught
+		// here rather than by the API.
+		msg := fmt.Sprintf("Not Acceptable: %s %s answers %s, not %s", r.Method, r.URL.Path, op.contentType, r.Header.Get("Accept"))
+		writeMessage(w, http.StatusNotAcceptable, msg)
+		return http.StatusNotAcceptable, op.id, false
+	}
 
 	delay, fault := s.faults.take(op.id)
 	if delay > 0 {
@@ -143,6 +151,34 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request, now time.Time
 		writeMessage(w, status, "sandbox: "+err.Error())
 	}
 	return status, op.id, false
+}
+
+// accepts reports whether an Accept header admits mediaType: no header, a
+// matching type, "type/*" or "*/*", unless its q is 0.
+func accepts(accept, mediaType string) bool {
+	if strings.TrimSpace(accept) == "" {
+		return true
+	}
+	major, _, _ := strings.Cut(mediaType, "/")
+	for _, item := range strings.Split(accept, ",") {
+		ranges, params, _ := strings.Cut(item, ";")
+		ranges = strings.ToLower(strings.TrimSpace(ranges))
+		if ranges != "*/*" && ranges != major+"/*" && ranges != mediaType {
+			continue
+		}
+		refused := false
+		for p := range strings.SplitSeq(params, ";") {
+			if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(k, "q") {
+				if q, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && q == 0 {
+					refused = true
+				}
+			}
+		}
+		if !refused {
+			return true
+		}
+	}
+	return false
 }
 
 // prepareCall reads and validates the request.

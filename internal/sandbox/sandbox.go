@@ -17,7 +17,7 @@ import (
 
 // Options configures a Sandbox. The zero value is usable.
 type Options struct {
-	Budget          int            // requests per Window per token before 429; 0 = 120
+	Budget          int            // requests per Window per token before 429; 0 = 120; negative is refused
 	Window          time.Duration  // 0 = time.Minute
 	TransitionDelay time.Duration  // how long PAUSING/RESTORING/COMING_UP/... last; 0 = 2s
 	Token           string         // if set, only this bearer token is accepted; else any non-empty bearer
@@ -65,7 +65,12 @@ type Sandbox struct {
 // binds the handlers and builds the deterministic seed state. It starts no
 // goroutines: state changes over time are computed on read.
 func New(opts Options) (*Sandbox, error) {
-	if opts.Budget <= 0 {
+	if opts.Budget < 0 {
+		// Zero means the default; a negative budget is a mistake, not "no
+		// limit", and silently serving the default would hide it.
+		return nil, fmt.Errorf("sandbox: budget %d is not allowed: give a positive number of requests per window (per token), or 0 for the default %d", opts.Budget, defaultBudget)
+	}
+	if opts.Budget == 0 {
 		opts.Budget = defaultBudget
 	}
 	if opts.Window <= 0 {

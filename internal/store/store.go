@@ -28,6 +28,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rs/zerolog"
 	"go.etcd.io/bbolt"
 )
 
@@ -39,6 +40,9 @@ type Options struct {
 	// LockTimeout bounds how long Open, Update and View wait for the file
 	// lock; zero means DefaultLockTimeout.
 	LockTimeout time.Duration
+	// Logger gets a warning when Open makes a loose store file or directory
+	// private; the zero value logs nothing.
+	Logger zerolog.Logger
 }
 
 // Store is a supaops state file. It is safe for concurrent use by goroutines
@@ -55,7 +59,9 @@ type Store struct {
 
 // Open prepares the store at path: it creates the file (in a 0700 directory,
 // mode 0600) if missing, marks it as a supaops store and migrates it to this
-// supaops's schema. It refuses, without writing to it, a file that is corrupt
+// supaops's schema. An existing file or directory open to group or others is
+// made private (0600, 0700) with a warning if this user owns it, else
+// refused (ErrLoosePermissions). It refuses, without writing to it, a file that is corrupt
 // or not bbolt (ErrCorrupt), a bbolt file of another application
 // (ErrNotSupaops), or one migrated by a newer supaops (ErrNewerSchema).
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
@@ -72,6 +78,15 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil { //nolint:gosec // the path is the operator's own setting
 		return nil, fmt.Errorf("opening store %s: creating its directory: %w", abs, err)
+	}
+	// The file holds the signing key of confirmations and approvals: an
+	// older or hand-made file, or a shared directory, must not leave it
+	// open to other users.
+	if err := makePrivate(filepath.Dir(abs), true, opts.Logger, ownedBySelf); err != nil {
+		return nil, err
+	}
+	if err := makePrivate(abs, false, opts.Logger, ownedBySelf); err != nil {
+		return nil, err
 	}
 	version, err := s.inspect(ctx)
 	if err != nil {

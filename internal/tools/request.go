@@ -21,16 +21,75 @@ type request struct {
 }
 
 // NewRequest builds the HTTP request for validated, normalized arguments.
-// server is the API's base URL.
+// server is the API's base URL, with or without a path prefix (a proxy such
+// as https://proxy.example/supabase) and a trailing slash. The request asks
+// for the action's own media type (Accept), and is refused if its path does
+// not have the shape of the action's path template, so no argument can make
+// it reach another endpoint.
 func (a *Action) NewRequest(ctx context.Context, server string, args map[string]any) (*http.Request, error) {
-	req, err := a.binding.build(server, &request{action: a, args: args})
+	base, err := url.Parse(server)
+	if err != nil || base.Scheme == "" || base.Host == "" {
+		return nil, fmt.Errorf("building the request for %s: the API base URL %q is not an absolute URL", a.Name, server)
+	}
+	// The generated builders resolve "./v1/..." against the base, which
+	// keeps its last path segment only if it ends in "/".
+	if !strings.HasSuffix(base.Path, "/") {
+		base.Path += "/"
+		if base.RawPath != "" {
+			base.RawPath += "/"
+		}
+	}
+	req, err := a.binding.build(base.String(), &request{action: a, args: args})
 	if err != nil {
+		return nil, fmt.Errorf("building the request for %s: %w", a.Name, err)
+	}
+	if err := a.checkShape(base, req.URL); err != nil {
 		return nil, fmt.Errorf("building the request for %s: %w", a.Name, err)
 	}
 	if req.Header.Get("Content-Type") == "" {
 		req.Header.Del("Content-Type")
 	}
+	if a.OutputContentType != "" {
+		// The client's default is JSON; text endpoints (branch_diff,
+		// action_run_logs_get) answer in their own type.
+		req.Header.Set("Accept", a.OutputContentType)
+	}
 	return req.WithContext(ctx), nil
+}
+
+// checkShape verifies that the built URL is the base followed by the path
+// template: same segments, each literal one equal, each parameter one a
+// single non-empty segment that is not "." or "..". Validate refuses such
+// arguments first; this is the second line, against a builder or a value
+// that resolves to another endpoint.
+func (a *Action) checkShape(base, built *url.URL) error {
+	// The built path is not shown: its parameters may be secrets.
+	prefix := strings.TrimSuffix(base.EscapedPath(), "/")
+	rest, ok := strings.CutPrefix(built.EscapedPath(), prefix+"/")
+	if built.Scheme != base.Scheme || built.Host != base.Host || built.Opaque != "" || !ok {
+		return fmt.Errorf("the built URL is not under the API base URL %s", base.Redacted())
+	}
+	got := strings.Split(rest, "/")
+	want := strings.Split(strings.TrimPrefix(a.Path, "/"), "/")
+	if len(got) != len(want) {
+		return fmt.Errorf("the built path has %d segments where %s has %d", len(got), a.Path, len(want))
+	}
+	for i, w := range want {
+		seg, err := url.PathUnescape(got[i])
+		if err != nil {
+			return fmt.Errorf("segment %d of the built path is not a valid escape: %w", i+1, err)
+		}
+		if strings.HasPrefix(w, "{") && strings.HasSuffix(w, "}") {
+			if seg == "" || seg == "." || seg == ".." {
+				return fmt.Errorf("the built path does not have the shape of %s: %s is %q, which would reach another endpoint", a.Path, w, seg)
+			}
+			continue
+		}
+		if seg != w {
+			return fmt.Errorf("the built path does not have the shape of %s: segment %d is not %q", a.Path, i+1, w)
+		}
+	}
+	return nil
 }
 
 // pathArg decodes one path argument into the type the generated builder takes.

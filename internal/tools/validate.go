@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -13,6 +14,7 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
+	"github.com/supaops/supaops/internal/action"
 	"github.com/supaops/supaops/internal/suggest"
 )
 
@@ -115,15 +117,44 @@ func (a *Action) Validate(args map[string]any) error {
 	if err != nil {
 		return err
 	}
+	var problems []FieldProblem
 	err = schema.Validate(any(args))
 	var ve *jsonschema.ValidationError
 	if errors.As(err, &ve) {
-		return &InputError{Action: a.Name, Problems: a.describe(ve)}
-	}
-	if err != nil {
+		problems = a.describe(ve)
+	} else if err != nil {
 		return fmt.Errorf("validating arguments of %s: %w", a.Name, err)
 	}
+	problems = append(problems, a.pathProblems(args, problems)...)
+	if len(problems) > 0 {
+		return &InputError{Action: a.Name, Problems: problems}
+	}
 	return nil
+}
+
+// pathProblems refuses path arguments that would not stay one segment of
+// the action's own path: "." and ".." are resolved away by URL resolution
+// (run_id=".." turns GET /projects/{ref}/actions/{run_id} into GET
+// /projects/{ref}), and "" leaves an empty segment, so policy and audit would
+// see one action while the API runs another. Arguments the schema already
+// found wrong are not reported twice.
+func (a *Action) pathProblems(args map[string]any, already []FieldProblem) []FieldProblem {
+	var out []FieldProblem
+	for _, p := range a.Params {
+		if p.In != action.InPath {
+			continue
+		}
+		v, ok := args[p.Name].(string)
+		if !ok || v != "" && v != "." && v != ".." {
+			continue
+		}
+		if slices.ContainsFunc(already, func(fp FieldProblem) bool { return fp.Field == p.Name }) {
+			continue
+		}
+		problem := fmt.Sprintf("%q is not allowed: a path argument must be a non-empty value other than \".\" and \"..\", which would reach another endpoint", v)
+		out = append(out, FieldProblem{Field: p.Name, Problem: problem + a.hint(p.Name)})
+	}
+	return out
 }
 
 // describe flattens a validation error tree into one line per failing argument.

@@ -31,6 +31,18 @@ func TestValidate(t *testing.T) {
 		{"reserved secret name", "secrets_create", map[string]any{"ref": ref, "body": []any{map[string]any{"name": "SUPABASE_URL", "value": "x"}}}, "body.0.name", []string{"SUPABASE_"}},
 		{"valid secrets", "secrets_create", map[string]any{"ref": ref, "body": []any{map[string]any{"name": "OPENAI_KEY", "value": "x"}}}, "", nil},
 		{"uuid format", "api_key_get", map[string]any{"ref": ref, "id": "not-a-uuid"}, "id", []string{"uuid"}},
+		// Path arguments that URL resolution would turn into another endpoint.
+		{"dot-dot run id", "action_run_get", map[string]any{"ref": ref, "run_id": ".."}, "run_id", []string{`".." is not allowed`, "another endpoint", "Action Run ID"}},
+		{"dot run id", "action_run_get", map[string]any{"ref": ref, "run_id": "."}, "run_id", []string{`"." is not allowed`}},
+		{"empty run id", "action_run_get", map[string]any{"ref": ref, "run_id": ""}, "run_id", []string{`"" is not allowed`}},
+		{"dot-dot run id of logs", "action_run_logs_get", map[string]any{"ref": ref, "run_id": ".."}, "run_id", []string{"not allowed"}},
+		{"dot-dot run id of a write", "action_run_status_update", map[string]any{"ref": ref, "run_id": "..", "clone": "SUCCEEDED"}, "run_id", []string{"not allowed"}},
+		{"dot-dot branch name", "branch_get_by_name", map[string]any{"ref": ref, "name": ".."}, "name", []string{"not allowed"}},
+		{"dot claim token", "organization_project_claim_get", map[string]any{"slug": "acme", "token": "."}, "token", []string{"not allowed"}},
+		{"dot-dot caught by the schema first", "branch_get", map[string]any{"branch_id_or_ref": ".."}, "branch_id_or_ref", nil},
+		{"dots inside a value are fine", "action_run_get", map[string]any{"ref": ref, "run_id": "run..1"}, "", nil},
+		{"three dots are a name", "branch_get_by_name", map[string]any{"ref": ref, "name": "..."}, "", nil},
+		{"slash in a branch name is one segment", "branch_get_by_name", map[string]any{"ref": ref, "name": "feature/x"}, "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
