@@ -160,7 +160,7 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 
 func (a *App) openStore(ctx context.Context, opts Options) error {
 	var err error
-	if a.Store, err = store.Open(ctx, opts.StoreFile, store.Options{}); err != nil {
+	if a.Store, err = store.Open(ctx, opts.StoreFile, store.Options{Logger: opts.Logger}); err != nil {
 		return err
 	}
 	a.Audit = audit.New(a.Store, opts.Now)

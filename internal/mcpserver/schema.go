@@ -184,7 +184,7 @@ func compactOutputSchema(a *tools.Action) map[string]any {
 			if !ok {
 				continue
 			}
-			if t, ok := p["type"]; ok && !isSecret(r, name) {
+			if t, ok := p["type"]; ok && !r.IsSecretField(name) {
 				out[name] = map[string]any{"type": t}
 			} else {
 				out[name] = map[string]any{}
@@ -193,11 +193,4 @@ func compactOutputSchema(a *tools.Action) map[string]any {
 		return map[string]any{"type": "object", "properties": out}
 	}
 	return nil
-}
-
-// isSecret asks the redactor itself, so the schema and the redaction can
-// never disagree about which fields are masked.
-func isSecret(r redact.Redactor, field string) bool {
-	m, _ := r.Value(map[string]any{field: "x"}).(map[string]any)
-	return m[field] == redact.Mask
 }

@@ -227,11 +227,11 @@ func (p *Pipeline) Call(ctx context.Context, req Request) (*Result, error) {
 		Event: EventCall, Time: start.UTC(), Principal: req.Principal, Identities: req.Identities,
 		Surface: req.Surface, Action: boundName(req.Action),
 	}
-	st := &callState{rec: &rec, redactor: redact.Redactor{}}
+	st := &callState{rec: &rec, redactor: p.maskToken(redact.Redactor{})}
 	res, err := p.call(ctx, req, st)
 	rec.Duration = p.now().Sub(start)
 	if err != nil {
-		rec.Error = redact.Text(err.Error())
+		rec.Error = st.redactor.Text(err.Error())
 		var apiErr *client.APIError
 		if errors.As(err, &apiErr) {
 			rec.Status, rec.RequestID = apiErr.Status, apiErr.RequestID
@@ -253,6 +253,33 @@ type callState struct {
 	rec      *Record
 	redactor redact.Redactor
 	intent   uint64 // the intent's sequence number, once recorded
+}
+
+// tokenMasker is an API client that can mask its own access token in a
+// redactor without handing the token out (client.Caller).
+type tokenMasker interface {
+	MaskToken(redact.Redactor) redact.Redactor
+}
+
+// maskToken adds the API's access token to r's known values.
+func (p *Pipeline) maskToken(r redact.Redactor) redact.Redactor {
+	if m, ok := p.api.(tokenMasker); ok {
+		return m.MaskToken(r)
+	}
+	return r
+}
+
+// scrubInput masks secret values an input error quotes (a pattern or
+// format message repeats the value it refused).
+func scrubInput(err error, r redact.Redactor) error {
+	var in *tools.InputError
+	if !errors.As(err, &in) {
+		return err
+	}
+	for i := range in.Problems {
+		in.Problems[i].Problem = r.Text(in.Problems[i].Problem)
+	}
+	return in
 }
 
 // canonical validates and canonicalises the caller's identities.
@@ -307,7 +334,10 @@ func (p *Pipeline) call(ctx context.Context, req Request, st *callState) (*Resul
 		return nil, err
 	}
 	rec.Risk = a.Risk
-	st.redactor = redact.New(a.Secrets)
+	// Secrets are masked by field name, and by value wherever they appear:
+	// an argument's secret echoed in an error, the access token echoed in a
+	// result.
+	st.redactor = p.maskToken(redact.New(a.Secrets).WithSecretsOf(req.Args))
 	args, err := tools.Normalize(req.Args)
 	if err != nil {
 		refuse("builtin:input", "arguments are not JSON")
@@ -329,7 +359,7 @@ func (p *Pipeline) call(ctx context.Context, req Request, st *callState) (*Resul
 	rec.Project, rec.Branch, rec.Organization = call.Project, call.Branch, call.Organization
 	if err := a.Validate(args); err != nil {
 		refuse("builtin:input", "invalid arguments")
-		return nil, err
+		return nil, scrubInput(err, st.redactor)
 	}
 	if r := req.Scope.CheckAction(a); r != nil {
 		return nil, p.notAllowed(call, rec, refuse(r.Rule, r.Reason))
@@ -341,7 +371,7 @@ func (p *Pipeline) call(ctx context.Context, req Request, st *callState) (*Resul
 		}
 		if err := p.resolver.Resolve(ctx, &call); err != nil {
 			d := refuse("builtin:unresolved-target", fmt.Sprintf("%s; the policy or the scope needs to know what the call is about, so it is refused rather than guessed",
-				redact.Text(err.Error())))
+				st.redactor.Text(err.Error())))
 			return nil, p.notAllowed(call, rec, d)
 		}
 		rec.Project, rec.Branch, rec.Organization = call.Project, call.Branch, call.Organization
@@ -356,7 +386,7 @@ func (p *Pipeline) call(ctx context.Context, req Request, st *callState) (*Resul
 	decision, err := p.authorizer.Authorize(ctx, call)
 	if err != nil {
 		// Fail closed: a policy or consent store that cannot answer lets nothing through.
-		d := refuse("builtin:authorizer-error", fmt.Sprintf("the call could not be authorised (%s); once that is fixed, call again", redact.Text(err.Error())))
+		d := refuse("builtin:authorizer-error", fmt.Sprintf("the call could not be authorised (%s); once that is fixed, call again", st.redactor.Text(err.Error())))
 		return nil, p.notAllowed(call, rec, d)
 	}
 	rec.Decision = decision
@@ -366,9 +396,10 @@ func (p *Pipeline) call(ctx context.Context, req Request, st *callState) (*Resul
 	if err := p.recordIntent(ctx, st); err != nil {
 		return nil, p.notAllowed(call, rec, refuse("builtin:audit-unavailable", err.Error()))
 	}
-	httpReq, err := a.NewRequest(p.callContext(ctx, a), p.api.BaseURL(), args)
+	// The client redacts its errors (the API may echo a rejected secret).
+	httpReq, err := a.NewRequest(client.WithRedactor(p.callContext(ctx, a), st.redactor), p.api.BaseURL(), args)
 	if err != nil {
-		return nil, &tools.InputError{Action: a.Name, Problems: []tools.FieldProblem{{Problem: err.Error()}}}
+		return nil, &tools.InputError{Action: a.Name, Problems: []tools.FieldProblem{{Problem: st.redactor.Text(err.Error())}}}
 	}
 	resp, err := p.api.Do(httpReq)
 	if err != nil {
@@ -412,7 +443,7 @@ func (p *Pipeline) recordIntent(ctx context.Context, st *callState) error {
 	intent.Event = EventIntent
 	seq, err := p.recorder.Record(context.WithoutCancel(ctx), intent)
 	if err != nil {
-		return fmt.Errorf("the audit log could not record the call, so it was not sent (%s); once the store answers again, call again", redact.Text(err.Error()))
+		return fmt.Errorf("the audit log could not record the call, so it was not sent (%s); once the store answers again, call again", st.redactor.Text(err.Error()))
 	}
 	st.intent = seq
 	return nil

@@ -2,9 +2,11 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -460,6 +462,53 @@ func TestPrincipalsAreCanonical(t *testing.T) {
 		var e *NotAllowedError
 		if !errors.As(err, &e) || e.Decision.Rule != "builtin:principal" {
 			t.Errorf("%q: got %v", bad, err)
+		}
+	}
+}
+
+// Secrets are masked by value as well as by name: a rejected password the
+// API echoes in its error, the access token echoed in a result, and secret
+// fields in other spellings.
+func TestSecretsAreRedactedByValue(t *testing.T) {
+	const token = "sbp_0123456789abcdef0123456789abcdef01234567"
+	const password = "correct-horse-battery-staple"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.Method {
+		case http.MethodPost:
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"message":"database password %s is too weak"}`, password)
+		default:
+			got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+			fmt.Fprintf(w, `{"ref":"%s","name":"echo %s","Password":"hunter2hunter2","serviceRoleKey":"k-123456789"}`, ref, got)
+		}
+	}))
+	defer srv.Close()
+	api, err := client.New(client.Config{BaseURL: srv.URL, Token: token, Retry: client.RetryPolicy{MaxAttempts: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &memoryRecorder{}
+	p := newPipeline(t, api, AllowAll{}, rec)
+	_, err = p.Call(context.Background(), Request{Principal: "mcp:local", Action: "project_create", Args: map[string]any{
+		"name": "x", "organization_slug": "acme", "db_pass": password, "region": "us-east-1",
+	}})
+	if err == nil {
+		t.Fatal("want the API's refusal")
+	}
+	for _, text := range []string{err.Error(), rec.records[len(rec.records)-1].Error} {
+		if strings.Contains(text, password) || !strings.Contains(text, "too weak") {
+			t.Errorf("the echoed password is not masked: %s", text)
+		}
+	}
+	res, err := p.Call(context.Background(), Request{Principal: "mcp:local", Action: "project_get", Args: map[string]any{"ref": ref}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := json.Marshal(res.Data)
+	for _, secret := range []string{token, "hunter2hunter2", "k-123456789"} {
+		if strings.Contains(string(out), secret) {
+			t.Errorf("%s leaked in %s", secret, out)
 		}
 	}
 }
