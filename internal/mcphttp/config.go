@@ -10,6 +10,11 @@
 // elicitation/create whose answer must be routed back by session ID. Session
 // IDs are bound to the principal that created them, so one token holder can
 // neither use nor answer for another's session.
+//
+// Browsers: a request with an Origin header comes from a web page, and any
+// page the user opens can send one to a loopback port. Only origins listed in
+// Config.AllowedOrigins are served; by default none are. Clients that send no
+// Origin (agents, CLIs) are unaffected.
 package mcphttp
 
 import (
@@ -47,11 +52,12 @@ type Config struct {
 	// token is principal "mcp:token:<name>". Empty is allowed only on a
 	// loopback Addr, where every caller is "mcp:local".
 	Tokens map[string]string
-	// AllowedOrigins lists browser origins (exact scheme://host[:port])
-	// allowed to call. Requests without an Origin header (non-browser
-	// clients) are always allowed. Empty on a loopback Addr allows any
-	// http(s) origin on a loopback host (localhost, 127.0.0.1, [::1]);
-	// empty elsewhere allows no browser origin.
+	// AllowedOrigins lists the browser origins (exact scheme://host[:port])
+	// allowed to call. Empty, the default, allows no browser origin, on
+	// loopback too: any web page the user opens, or any local dev server,
+	// could otherwise drive the server and confirm its own actions. Requests
+	// without an Origin header (non-browser clients) are always allowed;
+	// "null" (sandboxed frames, file: pages) never is.
 	AllowedOrigins []string
 	// MaxBodyBytes caps a request body (413 above it). 0 means
 	// DefaultMaxBodyBytes.
@@ -196,18 +202,17 @@ func normalizeOrigin(origin string) (string, error) {
 	return scheme + "://" + strings.ToLower(u.Host), nil
 }
 
-// originPolicy is the DNS-rebinding and cross-site defence: browsers always
-// send Origin on cross-origin and POST requests, other clients send none.
-type originPolicy struct {
-	exact       map[string]bool
-	anyLoopback bool
-}
+// originPolicy is the cross-site defence: browsers send Origin on
+// cross-origin and POST requests, other clients send none. Only listed origins
+// pass; a loopback address is no reason to trust a page, since every page the
+// user opens can reach loopback ports.
+type originPolicy map[string]bool
 
-func newOriginPolicy(allowed []string, loopback bool) originPolicy {
-	p := originPolicy{exact: make(map[string]bool, len(allowed)), anyLoopback: loopback && len(allowed) == 0}
+func newOriginPolicy(allowed []string) originPolicy {
+	p := make(originPolicy, len(allowed))
 	for _, o := range allowed {
 		if n, err := normalizeOrigin(o); err == nil {
-			p.exact[n] = true
+			p[n] = true
 		}
 	}
 	return p
@@ -218,15 +223,6 @@ func (p originPolicy) allows(origin string) bool {
 		return true
 	}
 	n, err := normalizeOrigin(origin)
-	if err != nil {
-		return false // includes "null" from sandboxed frames and file: pages
-	}
-	if p.exact[n] {
-		return true
-	}
-	if p.anyLoopback {
-		u, err := url.Parse(n)
-		return err == nil && isLoopbackHost(u.Hostname())
-	}
-	return false
+	// An error includes "null" from sandboxed frames and file: pages.
+	return err == nil && p[n]
 }

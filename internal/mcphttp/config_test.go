@@ -37,6 +37,7 @@ func TestValidate(t *testing.T) {
 		{name: "origin with path", cfg: Config{AllowedOrigins: []string{"https://app.example.com/mcp"}}, wantErr: []string{"no path"}},
 		{name: "origin without scheme", cfg: Config{AllowedOrigins: []string{"app.example.com"}}, wantErr: []string{"scheme"}},
 		{name: "origin wildcard host", cfg: Config{AllowedOrigins: []string{"https://*.example.com"}}, wantErr: []string{"allowed origin"}},
+		{name: "origin null", cfg: Config{AllowedOrigins: []string{"null"}}, wantErr: []string{`allowed origin "null"`}},
 		{name: "negative body", cfg: Config{MaxBodyBytes: -1}, wantErr: []string{"max body bytes"}},
 		{name: "negative concurrency", cfg: Config{MaxConcurrentPerPrincipal: -1}, wantErr: []string{"concurrent"}},
 		{name: "negative grace", cfg: Config{ShutdownGrace: -time.Second}, wantErr: []string{"shutdown grace"}},

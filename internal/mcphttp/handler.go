@@ -69,12 +69,11 @@ func newHandler(s *server.MCPServer, cfg Config) (*handler, error) {
 	if err := Validate(cfg); err != nil {
 		return nil, err
 	}
-	loopback, _ := isLoopbackAddr(cfg.Addr) // Validate accepted it
 	h := &handler{
 		log:      cfg.Logger,
 		maxBody:  cfg.MaxBodyBytes,
 		auth:     newAuthenticator(cfg.Tokens),
-		origins:  newOriginPolicy(cfg.AllowedOrigins, loopback),
+		origins:  newOriginPolicy(cfg.AllowedOrigins),
 		calls:    newLimiter(cfg.MaxConcurrentPerPrincipal),
 		streams:  newLimiter(cfg.MaxConcurrentPerPrincipal),
 		sessions: newSessionRegistry(),
