@@ -1,7 +1,7 @@
 // Package mcphttp serves an MCP server over streamable HTTP at /mcp, with the
 // safeguards a network listener needs and stdio does not: bearer tokens,
-// an Origin allow list, bounded bodies, per-principal concurrency limits and a
-// draining shutdown.
+// an Origin allow list, bounded bodies and body read times, per-principal
+// concurrency limits and a draining shutdown.
 //
 // Sessions: requests from protocol 2026-07-28 clients are stateless (that
 // protocol has no sessions; elicitation comes back to the client as an
@@ -38,6 +38,9 @@ const (
 	DefaultMaxBodyBytes              = 1 << 20
 	DefaultMaxConcurrentPerPrincipal = 8
 	DefaultShutdownGrace             = 30 * time.Second
+	// DefaultBodyReadTimeout bounds receiving one request body. A JSON-RPC
+	// message of up to 1 MiB arrives well within it on any working link.
+	DefaultBodyReadTimeout = 10 * time.Second
 
 	// MinTokenLength is the shortest bearer token accepted: 32 characters is
 	// 128 bits or more for any hex or base64 generator.
@@ -66,6 +69,11 @@ type Config struct {
 	// (429 above it). Long-lived listening streams count in a separate pool of
 	// the same size. 0 means DefaultMaxConcurrentPerPrincipal.
 	MaxConcurrentPerPrincipal int
+	// BodyReadTimeout bounds receiving a request body, counted from when
+	// the request's headers arrived. A client that has not sent its whole body
+	// by then gets 408 and its connection is closed; at shutdown one still
+	// sending gets 503 at once. 0 means DefaultBodyReadTimeout.
+	BodyReadTimeout time.Duration
 	// ShutdownGrace is how long Serve waits for calls in flight after its
 	// context is cancelled. 0 means DefaultShutdownGrace.
 	ShutdownGrace time.Duration
@@ -86,6 +94,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ShutdownGrace == 0 {
 		c.ShutdownGrace = DefaultShutdownGrace
+	}
+	if c.BodyReadTimeout == 0 {
+		c.BodyReadTimeout = DefaultBodyReadTimeout
 	}
 	return c
 }
@@ -137,6 +148,9 @@ func Validate(cfg Config) error {
 	}
 	if cfg.ShutdownGrace < 0 {
 		errs = append(errs, fmt.Errorf("mcphttp: shutdown grace %s is negative", cfg.ShutdownGrace))
+	}
+	if cfg.BodyReadTimeout < 0 {
+		errs = append(errs, fmt.Errorf("mcphttp: body read timeout %s is negative", cfg.BodyReadTimeout))
 	}
 	return errors.Join(errs...)
 }

@@ -41,6 +41,7 @@ func TestValidate(t *testing.T) {
 		{name: "negative body", cfg: Config{MaxBodyBytes: -1}, wantErr: []string{"max body bytes"}},
 		{name: "negative concurrency", cfg: Config{MaxConcurrentPerPrincipal: -1}, wantErr: []string{"concurrent"}},
 		{name: "negative grace", cfg: Config{ShutdownGrace: -time.Second}, wantErr: []string{"shutdown grace"}},
+		{name: "negative body read timeout", cfg: Config{BodyReadTimeout: -time.Second}, wantErr: []string{"body read timeout"}},
 		{name: "every problem reported", cfg: Config{Addr: "0.0.0.0:1", MaxBodyBytes: -1}, wantErr: []string{"--tokens-file", "max body bytes"}},
 	}
 	for _, tt := range tests {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -26,9 +27,6 @@ const (
 	// HealthPath answers 200 without authentication, for probes.
 	HealthPath = "/healthz"
 
-	// bodyReadTimeout bounds reading one request body, against slow senders;
-	// it is set per request so long responses (SSE) are not cut.
-	bodyReadTimeout = 30 * time.Second
 	// sessionIdleTTL is how long an idle legacy session is kept.
 	sessionIdleTTL = time.Hour
 	// retryAfterSeconds is the Retry-After sent with 429.
@@ -37,7 +35,8 @@ const (
 
 // Handler returns the middleware chain in front of mcp-go's streamable HTTP
 // handler: access log, routing (/mcp, /healthz, else 404), Origin check,
-// bearer authentication, body limit, per-principal concurrency limit.
+// bearer authentication, body limit and read time, session ownership,
+// per-principal concurrency limit.
 //
 // The handler keeps an idle-session sweeper goroutine for the life of the
 // process; Serve stops it on shutdown.
@@ -46,19 +45,24 @@ func Handler(s *server.MCPServer, cfg Config) (http.Handler, error) {
 }
 
 type handler struct {
-	log      zerolog.Logger
-	maxBody  int64
-	auth     authenticator
-	origins  originPolicy
-	calls    *limiter // ordinary requests
-	streams  *limiter // long-lived listening streams
-	sessions *sessionRegistry
-	mcp      *server.StreamableHTTPServer
+	log         zerolog.Logger
+	maxBody     int64
+	bodyTimeout time.Duration
+	auth        authenticator
+	origins     originPolicy
+	calls       *limiter // ordinary requests
+	streams     *limiter // long-lived listening streams
+	sessions    *sessionRegistry
+	mcp         *server.StreamableHTTPServer
 
-	// streamsCtx ends long-lived streams at shutdown: unlike calls they never
-	// finish by themselves, and http.Server.Shutdown would wait for them.
-	streamsCtx context.Context
-	endStreams context.CancelFunc
+	// pendingBodies counts requests whose body is still guarded.
+	pendingBodies atomic.Int64
+
+	// stopping ends at shutdown: it ends long-lived streams (unlike calls
+	// they never finish by themselves, and http.Server.Shutdown would wait
+	// for them) and cuts bodies still arriving.
+	stopping context.Context
+	stop     context.CancelFunc
 }
 
 func newHandler(s *server.MCPServer, cfg Config) (*handler, error) {
@@ -70,15 +74,16 @@ func newHandler(s *server.MCPServer, cfg Config) (*handler, error) {
 		return nil, err
 	}
 	h := &handler{
-		log:      cfg.Logger,
-		maxBody:  cfg.MaxBodyBytes,
-		auth:     newAuthenticator(cfg.Tokens),
-		origins:  newOriginPolicy(cfg.AllowedOrigins),
-		calls:    newLimiter(cfg.MaxConcurrentPerPrincipal),
-		streams:  newLimiter(cfg.MaxConcurrentPerPrincipal),
-		sessions: newSessionRegistry(),
+		log:         cfg.Logger,
+		maxBody:     cfg.MaxBodyBytes,
+		bodyTimeout: cfg.BodyReadTimeout,
+		auth:        newAuthenticator(cfg.Tokens),
+		origins:     newOriginPolicy(cfg.AllowedOrigins),
+		calls:       newLimiter(cfg.MaxConcurrentPerPrincipal),
+		streams:     newLimiter(cfg.MaxConcurrentPerPrincipal),
+		sessions:    newSessionRegistry(),
 	}
-	h.streamsCtx, h.endStreams = context.WithCancel(context.Background())
+	h.stopping, h.stop = context.WithCancel(context.Background())
 	h.mcp = server.NewStreamableHTTPServer(s,
 		// Stateful for legacy clients so elicitation/create answers can be
 		// routed back; modern requests ignore sessions regardless.
@@ -105,7 +110,7 @@ func carryPrincipal(ctx context.Context, r *http.Request) context.Context {
 
 // close stops the session sweeper and ends remaining sessions.
 func (h *handler) close(ctx context.Context) {
-	h.endStreams()
+	h.stop()
 	_ = h.mcp.Shutdown(ctx) // no http.Server of its own: never fails
 }
 
@@ -120,10 +125,14 @@ type record struct {
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w}
+	// Every body is guarded, whatever the route: net/http would otherwise
+	// wait without limit for the rest of a refused request's body.
+	guard := h.guardBody(sw, r, start)
+	defer guard.finish()
 	var rec record
 	switch r.URL.Path {
 	case Path:
-		h.serveMCP(sw, r, &rec)
+		h.serveMCP(sw, r, guard, &rec)
 	case HealthPath:
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			sw.Header().Set("Allow", "GET, HEAD")
@@ -159,7 +168,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ev.Msg("mcp http request")
 }
 
-func (h *handler) serveMCP(w *statusWriter, r *http.Request, rec *record) {
+func (h *handler) serveMCP(w *statusWriter, r *http.Request, guard *bodyGuard, rec *record) {
 	origin := r.Header.Get("Origin")
 	if !h.origins.allows(origin) {
 		rec.denied = "origin " + strconv.Quote(origin)
@@ -208,9 +217,10 @@ func (h *handler) serveMCP(w *statusWriter, r *http.Request, rec *record) {
 
 	var peek rpcPeek
 	if r.Method == http.MethodPost {
-		body, status, err := h.readBody(w, r)
+		body, status, err := h.readBody(w, r, guard)
 		if err != nil {
 			rec.denied = err.Error()
+			w.Header().Set("Connection", "close")
 			h.refuse(w, nil, status, err.Error())
 			return
 		}
@@ -221,6 +231,11 @@ func (h *handler) serveMCP(w *statusWriter, r *http.Request, rec *record) {
 	}
 
 	streaming := r.Method == http.MethodGet || peek.Method == string(mcp.MethodSubscriptionsListen)
+	if streaming && h.stopping.Err() != nil {
+		rec.denied = "shutting down"
+		h.refuse(w, peek.ID, http.StatusServiceUnavailable, "server is shutting down")
+		return
+	}
 	if pool := h.poolFor(r.Method, peek, streaming); pool != nil {
 		if !pool.acquire(p.ID) {
 			rec.denied = "concurrency"
@@ -235,8 +250,7 @@ func (h *handler) serveMCP(w *statusWriter, r *http.Request, rec *record) {
 	if streaming {
 		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()
-		stop := context.AfterFunc(h.streamsCtx, cancel)
-		defer stop()
+		defer context.AfterFunc(h.stopping, cancel)()
 		r = r.WithContext(ctx)
 	}
 	h.mcp.ServeHTTP(w, r)
@@ -259,24 +273,27 @@ func (h *handler) poolFor(method string, peek rpcPeek, streaming bool) *limiter 
 	}
 }
 
-// readBody reads the whole body within the size limit, so an oversized one is
-// refused with 413 before mcp-go sees any of it.
-func (h *handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
+// readBody reads the whole body within the size limit and the guard's
+// deadline, so an oversized or stalled one is refused before mcp-go sees any
+// of it.
+func (h *handler) readBody(w http.ResponseWriter, r *http.Request, guard *bodyGuard) ([]byte, int, error) {
 	tooLarge := fmt.Errorf("request body too large (limit %d bytes)", h.maxBody)
 	if r.ContentLength > h.maxBody {
 		return nil, http.StatusRequestEntityTooLarge, tooLarge
 	}
-	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(time.Now().Add(bodyReadTimeout)) // unsupported writers just skip it
-	defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
 		return nil, http.StatusRequestEntityTooLarge, tooLarge
+	case err != nil && h.stopping.Err() != nil:
+		return nil, http.StatusServiceUnavailable, errors.New("server is shutting down")
+	case err != nil && isTimeout(err):
+		return nil, http.StatusRequestTimeout, fmt.Errorf("request body not received within %s", h.bodyTimeout)
 	case err != nil:
 		return nil, http.StatusBadRequest, errors.New("reading request body failed")
 	}
+	guard.complete()
 	return body, 0, nil
 }
 

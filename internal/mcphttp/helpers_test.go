@@ -139,6 +139,34 @@ func newClient(t testing.TB, url string, headers map[string]string, opts ...clie
 
 func bearer(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
 
+// initialize opens a legacy session with a raw initialize and returns its ID.
+func initialize(t testing.TB, url, tok string) string {
+	t.Helper()
+	h := map[string]string{}
+	if tok != "" {
+		h = bearer(tok)
+	}
+	status, hdr, body := post(t, url, legacyInit, h)
+	sid := hdr.Get("Mcp-Session-Id")
+	if status != http.StatusOK || !strings.HasPrefix(sid, sessionPrefix) {
+		t.Fatalf("initialize: %d %q (%s)", status, sid, body)
+	}
+	return sid
+}
+
+// onSession POSTs body on session sid and returns the status.
+func onSession(t testing.TB, url, tok, sid, body string) int {
+	t.Helper()
+	h := map[string]string{"Mcp-Session-Id": sid, "Mcp-Protocol-Version": mcp.ProtocolVersion20251125}
+	if tok != "" {
+		h["Authorization"] = "Bearer " + tok
+	}
+	status, _, _ := post(t, url, body, h)
+	return status
+}
+
+const toolsList = `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`
+
 func callText(ctx context.Context, c *client.Client, tool string) (string, error) {
 	req := mcp.CallToolRequest{}
 	req.Params.Name = tool

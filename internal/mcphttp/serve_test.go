@@ -245,3 +245,55 @@ func TestAccessLog(t *testing.T) {
 		}
 	}
 }
+
+// TestServeNotHeldByStalledBody: a connection whose body stalls does not hold
+// shutdown: the body deadline is an hour here, the grace period 5 s, and Serve
+// must return nil (every request done) rather than the grace error. The
+// client gets an error response and its connection is closed.
+func TestServeNotHeldByStalledBody(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		req  string
+		want int
+	}{
+		{name: "body being read", req: stalledRequest(Path, "Authorization: Bearer "+tokenCI), want: http.StatusServiceUnavailable},
+		{name: "refused, body being discarded", req: stalledRequest(Path), want: http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			cfg := Config{Tokens: testTokens, BodyReadTimeout: time.Hour, ShutdownGrace: 5 * time.Second}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Addr = ln.Addr().String()
+			h, err := newHandler(f.srv, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- serve(ctx, ln, h, cfg.withDefaults()) }()
+
+			conn := dialSend(t, "http://"+cfg.Addr, tt.req)
+			deadline := time.Now().Add(10 * time.Second)
+			for h.pendingBodies.Load() == 0 {
+				if time.Now().After(deadline) {
+					t.Fatal("request never reached the handler")
+				}
+				time.Sleep(time.Millisecond)
+			}
+			cancel()
+			if err := waitServe(t, done); err != nil {
+				t.Fatalf("Serve = %v, want nil: the stalled body held shutdown", err)
+			}
+			if resp := readUntilClosed(t, conn, 10*time.Second); resp.StatusCode != tt.want {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tt.want)
+			}
+		})
+	}
+}
