@@ -1,7 +1,7 @@
 // Package mcphttp serves an MCP server over streamable HTTP at /mcp, with the
 // safeguards a network listener needs and stdio does not: bearer tokens,
 // an Origin allow list, bounded bodies and body read times, per-principal
-// concurrency limits and a draining shutdown.
+// concurrency limits, bounded sessions and a draining shutdown.
 //
 // Sessions: requests from protocol 2026-07-28 clients are stateless (that
 // protocol has no sessions; elicitation comes back to the client as an
@@ -9,7 +9,9 @@
 // mcp-go bridges elicitation for them with a server-initiated
 // elicitation/create whose answer must be routed back by session ID. Session
 // IDs are bound to the principal that created them, so one token holder can
-// neither use nor answer for another's session.
+// neither use nor answer for another's session. Sessions are capped per
+// principal and in total and expire when idle; a removed session's state is
+// dropped inside mcp-go too, and its client gets 404 and initializes again.
 //
 // Browsers: a request with an Origin header comes from a web page, and any
 // page the user opens can send one to a loopback port. Only origins listed in
@@ -41,6 +43,20 @@ const (
 	// DefaultBodyReadTimeout bounds receiving one request body. A JSON-RPC
 	// message of up to 1 MiB arrives well within it on any working link.
 	DefaultBodyReadTimeout = 10 * time.Second
+	// DefaultMaxSessionsPerPrincipal is the number of legacy sessions one
+	// principal may hold; an agent needs one per connected client.
+	DefaultMaxSessionsPerPrincipal = 64
+	// DefaultMaxSessions caps legacy sessions in total. A session costs
+	// about 12 KiB (mostly mcp-go's buffered channels), so the cap bounds
+	// them to ~12 MiB.
+	DefaultMaxSessions = 1024
+	// DefaultSessionIdleTimeout: a session with no request for this long is
+	// dropped. Clients open one per conversation and rarely end it, so only
+	// expiry reclaims it; a client that comes back later gets 404 and
+	// initializes again, which the protocol requires it to handle. A session
+	// with a request in flight (such as a call waiting on a human to confirm)
+	// never expires.
+	DefaultSessionIdleTimeout = 10 * time.Minute
 
 	// MinTokenLength is the shortest bearer token accepted: 32 characters is
 	// 128 bits or more for any hex or base64 generator.
@@ -74,6 +90,18 @@ type Config struct {
 	// by then gets 408 and its connection is closed; at shutdown one still
 	// sending gets 503 at once. 0 means DefaultBodyReadTimeout.
 	BodyReadTimeout time.Duration
+	// MaxSessionsPerPrincipal caps the legacy-protocol sessions one
+	// principal holds; a new one evicts that principal's least recently used
+	// session. 0 means DefaultMaxSessionsPerPrincipal.
+	MaxSessionsPerPrincipal int
+	// MaxSessions caps legacy-protocol sessions in total; a new one evicts
+	// the least recently used session of the principal holding the most, so
+	// one token holder cannot push the others out. 0 means
+	// DefaultMaxSessions.
+	MaxSessions int
+	// SessionIdleTimeout drops a legacy-protocol session after this long
+	// without a request. 0 means DefaultSessionIdleTimeout.
+	SessionIdleTimeout time.Duration
 	// ShutdownGrace is how long Serve waits for calls in flight after its
 	// context is cancelled. 0 means DefaultShutdownGrace.
 	ShutdownGrace time.Duration
@@ -97,6 +125,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.BodyReadTimeout == 0 {
 		c.BodyReadTimeout = DefaultBodyReadTimeout
+	}
+	if c.MaxSessionsPerPrincipal == 0 {
+		c.MaxSessionsPerPrincipal = DefaultMaxSessionsPerPrincipal
+	}
+	if c.MaxSessions == 0 {
+		c.MaxSessions = DefaultMaxSessions
+	}
+	if c.SessionIdleTimeout == 0 {
+		c.SessionIdleTimeout = DefaultSessionIdleTimeout
 	}
 	return c
 }
@@ -151,6 +188,15 @@ func Validate(cfg Config) error {
 	}
 	if cfg.BodyReadTimeout < 0 {
 		errs = append(errs, fmt.Errorf("mcphttp: body read timeout %s is negative", cfg.BodyReadTimeout))
+	}
+	if cfg.MaxSessionsPerPrincipal < 0 {
+		errs = append(errs, fmt.Errorf("mcphttp: max sessions per principal %d is negative", cfg.MaxSessionsPerPrincipal))
+	}
+	if cfg.MaxSessions < 0 {
+		errs = append(errs, fmt.Errorf("mcphttp: max sessions %d is negative", cfg.MaxSessions))
+	}
+	if cfg.SessionIdleTimeout < 0 {
+		errs = append(errs, fmt.Errorf("mcphttp: session idle timeout %s is negative", cfg.SessionIdleTimeout))
 	}
 	return errors.Join(errs...)
 }

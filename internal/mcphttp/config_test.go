@@ -42,6 +42,9 @@ func TestValidate(t *testing.T) {
 		{name: "negative concurrency", cfg: Config{MaxConcurrentPerPrincipal: -1}, wantErr: []string{"concurrent"}},
 		{name: "negative grace", cfg: Config{ShutdownGrace: -time.Second}, wantErr: []string{"shutdown grace"}},
 		{name: "negative body read timeout", cfg: Config{BodyReadTimeout: -time.Second}, wantErr: []string{"body read timeout"}},
+		{name: "negative sessions per principal", cfg: Config{MaxSessionsPerPrincipal: -1}, wantErr: []string{"max sessions per principal"}},
+		{name: "negative sessions", cfg: Config{MaxSessions: -1}, wantErr: []string{"max sessions -1"}},
+		{name: "negative session idle timeout", cfg: Config{SessionIdleTimeout: -time.Second}, wantErr: []string{"session idle timeout"}},
 		{name: "every problem reported", cfg: Config{Addr: "0.0.0.0:1", MaxBodyBytes: -1}, wantErr: []string{"--tokens-file", "max body bytes"}},
 	}
 	for _, tt := range tests {

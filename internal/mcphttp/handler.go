@@ -27,8 +27,6 @@ const (
 	// HealthPath answers 200 without authentication, for probes.
 	HealthPath = "/healthz"
 
-	// sessionIdleTTL is how long an idle legacy session is kept.
-	sessionIdleTTL = time.Hour
 	// retryAfterSeconds is the Retry-After sent with 429.
 	retryAfterSeconds = 1
 )
@@ -60,7 +58,7 @@ type handler struct {
 
 	// stopping ends at shutdown: it ends long-lived streams (unlike calls
 	// they never finish by themselves, and http.Server.Shutdown would wait
-	// for them) and cuts bodies still arriving.
+	// for them), cuts bodies still arriving and stops the session sweeper.
 	stopping context.Context
 	stop     context.CancelFunc
 }
@@ -81,14 +79,16 @@ func newHandler(s *server.MCPServer, cfg Config) (*handler, error) {
 		origins:     newOriginPolicy(cfg.AllowedOrigins),
 		calls:       newLimiter(cfg.MaxConcurrentPerPrincipal),
 		streams:     newLimiter(cfg.MaxConcurrentPerPrincipal),
-		sessions:    newSessionRegistry(),
 	}
+	h.sessions = newSessionRegistry(cfg, h.dropSession)
 	h.stopping, h.stop = context.WithCancel(context.Background())
 	h.mcp = server.NewStreamableHTTPServer(s,
 		// Stateful for legacy clients so elicitation/create answers can be
-		// routed back; modern requests ignore sessions regardless.
+		// routed back; modern requests ignore sessions regardless. The
+		// registry bounds and expires sessions; mcp-go's own idle sweeper
+		// (WithSessionIdleTTL) stays off, as it would also end a session
+		// whose call is waiting on a human.
 		server.WithSessionIdManagerResolver(h.sessions),
-		server.WithSessionIdleTTL(sessionIdleTTL),
 		server.WithHTTPContextFunc(carryPrincipal),
 		server.WithStreamableHTTPLogger(slog.New(zerolog.NewSlogHandler(cfg.Logger.With().Str("component", "mcp-go").Logger()))),
 		// mcp-go's own DNS-rebinding check (loopback connection with a
@@ -96,8 +96,54 @@ func newHandler(s *server.MCPServer, cfg Config) (*handler, error) {
 		// for clients that send no Origin.
 		server.WithDisableLocalhostProtection(false),
 	)
+	go h.sessions.sweep(h.stopping)
 	return h, nil
 }
+
+// dropSession removes a session's state from mcp-go through mcp-go's own
+// termination path, a DELETE for its ID: that unregisters it (hooks run) and
+// clears every per-session store, which mcp-go otherwise keeps until its idle
+// sweeper, were it on, ran. reason is empty for a repeat drop.
+func (h *handler) dropSession(s *session, reason string) {
+	w := &discardWriter{header: make(http.Header)}
+	h.mcp.Handle(w, &server.HTTPRequest{
+		Method:  http.MethodDelete,
+		Header:  http.Header{server.HeaderKeySessionID: {s.id}},
+		Context: context.WithValue(context.Background(), internalKey{}, true),
+	})
+	if w.status != http.StatusOK {
+		h.log.Error().Int("status", w.status).Str("principal", s.owner).Msg("mcp session drop failed")
+		return
+	}
+	if reason != "" {
+		ev := h.log.Info()
+		if reason == reasonIdle {
+			ev = h.log.Debug()
+		}
+		ev.Str("principal", s.owner).Str("reason", reason).Msg("mcp session dropped")
+	}
+}
+
+// discardWriter is the response writer for requests the handler sends mcp-go
+// itself; only the status matters.
+type discardWriter struct {
+	header http.Header
+	status int
+}
+
+func (w *discardWriter) Header() http.Header { return w.header }
+func (w *discardWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+}
+
+func (w *discardWriter) Write(p []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return len(p), nil
+}
+func (w *discardWriter) Flush()          {}
+func (w *discardWriter) CanStream() bool { return false }
 
 // carryPrincipal hands the principal authenticated by the middleware to tool
 // handlers; mcp-go builds the handler context from this.
@@ -203,16 +249,32 @@ func (h *handler) serveMCP(w *statusWriter, r *http.Request, guard *bodyGuard, r
 	r = r.WithContext(principal.With(r.Context(), p))
 	r.Header = hdr
 
-	if sid := r.Header.Get(server.HeaderKeySessionID); sid != "" {
-		exists, owned := h.sessions.ownedBy(sid, p.ID)
+	sid := r.Header.Get(server.HeaderKeySessionID)
+	var sess *session
+	switch {
+	case sid != "":
+		s, exists, owned := h.sessions.acquire(sid, p.ID)
 		// Another principal's session is as good as unknown. GET and DELETE
 		// are checked for unknown IDs here because mcp-go would open a stream
-		// under any ID; POST validates through the registry itself.
+		// under any ID; POST validates through the registry itself (and
+		// protocol 2026-07-28 requests ignore the header).
 		if (exists && !owned) || (!exists && r.Method != http.MethodPost) {
 			rec.denied = "session"
 			http.Error(w, "session not found", http.StatusNotFound)
 			return
 		}
+		if s != nil {
+			// In use: neither evicted nor expired while the request runs.
+			defer h.sessions.release(s)
+			sess = s
+		}
+	case (r.Method == http.MethodGet || r.Method == http.MethodDelete) &&
+		!mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)):
+		// mcp-go would open a stream under a fresh session nobody can use
+		// or end; protocol 2026-07-28 requests get mcp-go's own answer.
+		rec.denied = "no session"
+		h.refuse(w, nil, http.StatusBadRequest, "Mcp-Session-Id header required: initialize first")
+		return
 	}
 
 	var peek rpcPeek
@@ -251,7 +313,23 @@ func (h *handler) serveMCP(w *statusWriter, r *http.Request, guard *bodyGuard, r
 		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()
 		defer context.AfterFunc(h.stopping, cancel)()
+		if sess != nil {
+			// A deleted, evicted or expired session's stream ends with it.
+			defer context.AfterFunc(sess.ctx, cancel)()
+		}
 		r = r.WithContext(ctx)
+	}
+
+	if sid == "" && r.Method == http.MethodPost {
+		// An initialize creates its session inside mcp-go; the slot holds it
+		// in use until the request, which registers it there, has ended.
+		slot := &sessionSlot{}
+		r = r.WithContext(context.WithValue(r.Context(), slotKey{}, slot))
+		defer func() {
+			if slot.s != nil {
+				h.sessions.release(slot.s)
+			}
+		}()
 	}
 	h.mcp.ServeHTTP(w, r)
 }

@@ -413,11 +413,13 @@ func TestStreamsDoNotHoldCallSlots(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	url := f.serve(t, Config{Tokens: testTokens, MaxConcurrentPerPrincipal: 2})
+	sid := initialize(t, url, tokenCI)
 
 	openStream := func() int {
 		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, url+Path, http.NoBody)
 		req.Header.Set("Accept", "text/event-stream")
 		req.Header.Set("Authorization", "Bearer "+tokenCI)
+		req.Header.Set("Mcp-Session-Id", sid)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -97,6 +97,7 @@ func TestServeDrainsCallsInFlight(t *testing.T) {
 				req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, url+Path, http.NoBody)
 				req.Header.Set("Accept", "text/event-stream")
 				req.Header.Set("Authorization", "Bearer "+tokenCI)
+				req.Header.Set("Mcp-Session-Id", initialize(t, url, tokenCI))
 				resp, err := http.DefaultClient.Do(req)
 				if err != nil {
 					t.Fatalf("GET stream: %v", err)
