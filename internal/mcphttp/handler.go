@@ -51,6 +51,7 @@ type handler struct {
 	calls       *limiter // ordinary requests
 	streams     *limiter // long-lived listening streams
 	sessions    *sessionRegistry
+	cancels     *cancelGuard
 	mcp         *server.StreamableHTTPServer
 
 	// pendingBodies counts requests whose body is still guarded.
@@ -79,6 +80,7 @@ func newHandler(s *server.MCPServer, cfg Config) (*handler, error) {
 		origins:     newOriginPolicy(cfg.AllowedOrigins),
 		calls:       newLimiter(cfg.MaxConcurrentPerPrincipal),
 		streams:     newLimiter(cfg.MaxConcurrentPerPrincipal),
+		cancels:     newCancelGuard(),
 	}
 	h.sessions = newSessionRegistry(cfg, h.dropSession)
 	h.stopping, h.stop = context.WithCancel(context.Background())
@@ -318,6 +320,23 @@ func (h *handler) serveMCP(w *statusWriter, r *http.Request, guard *bodyGuard, r
 			defer context.AfterFunc(sess.ctx, cancel)()
 		}
 		r = r.WithContext(ctx)
+	}
+
+	if r.Method == http.MethodPost && peek.valid && sessionless(r, peek) {
+		switch {
+		case peek.isRequest():
+			if key, ok := inflightKey(peek.ID); ok {
+				defer h.cancels.start(key, p.ID)()
+			}
+		case peek.Method == string(mcp.MethodNotificationCancelled):
+			key, ok := inflightKey(peek.cancelledID())
+			if !ok || !h.cancels.cancel(key, p.ID, func() { h.mcp.ServeHTTP(w, r) }) {
+				// Accepted and ignored, as for an id that already finished.
+				rec.denied = "cancellation of a request not in flight for this principal"
+				w.WriteHeader(http.StatusAccepted)
+			}
+			return
+		}
 	}
 
 	if sid == "" && r.Method == http.MethodPost {

@@ -298,3 +298,26 @@ func TestServeNotHeldByStalledBody(t *testing.T) {
 		})
 	}
 }
+
+// TestNoNewStreamsWhileDraining: streams are ended when the drain starts; one
+// opened after that (on a connection already reading its request) would hold
+// shutdown for the whole grace period, so it is refused.
+func TestNoNewStreamsWhileDraining(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	h, url := f.serveHandler(t, Config{Tokens: testTokens})
+	sid := initialize(t, url, tokenCI)
+	h.stop()
+
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, url+Path, http.NoBody)
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+tokenCI)
+	req.Header.Set("Mcp-Session-Id", sid)
+	if status, _, body := do(t, req); status != http.StatusServiceUnavailable {
+		t.Fatalf("GET stream while draining: %d (%s), want 503", status, body)
+	}
+	h2 := modernHeaders(tokenCI, "subscriptions/listen")
+	if status, _, body := post(t, url, `{"jsonrpc":"2.0","id":3,"method":"subscriptions/listen","params":{`+modernMeta+`}}`, h2); status != http.StatusServiceUnavailable {
+		t.Fatalf("subscriptions/listen while draining: %d (%s), want 503", status, body)
+	}
+}
