@@ -47,6 +47,9 @@ func serve(ctx context.Context, ln net.Listener, h *handler, cfg Config) error {
 		// Slow headers: a connection gets this long to send a request's
 		// headers. Bodies are bounded per request by the handler (a
 		// connection-wide ReadTimeout would also cut long-lived streams).
+		// At shutdown net/http gives a new connection still sending its
+		// first headers up to 5 s more, so such a client delays Serve by
+		// that much at most, well within the grace period.
 		ReadHeaderTimeout: 10 * time.Second,
 		// A keep-alive connection is closed after this long without a
 		// request; Shutdown closes idle ones at once.
