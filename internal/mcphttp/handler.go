@@ -339,9 +339,10 @@ func (h *handler) serveMCP(w *statusWriter, r *http.Request, guard *bodyGuard, r
 		}
 	}
 
-	if sid == "" && r.Method == http.MethodPost {
-		// An initialize creates its session inside mcp-go; the slot holds it
-		// in use until the request, which registers it there, has ended.
+	if r.Method == http.MethodPost {
+		// An initialize creates its session inside mcp-go (even when it
+		// carries an Mcp-Session-Id); the slot holds the new session in use
+		// until the request, which registers it there, has ended.
 		slot := &sessionSlot{}
 		r = r.WithContext(context.WithValue(r.Context(), slotKey{}, slot))
 		defer func() {

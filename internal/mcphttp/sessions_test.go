@@ -518,3 +518,22 @@ func TestStreamNeedsSession(t *testing.T) {
 		t.Fatalf("mcp-go holds %d sessions", got)
 	}
 }
+
+// TestReinitializeOnSession: an initialize carrying a session ID still makes
+// a new session; it counts against the caps like any other.
+func TestReinitializeOnSession(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	h, url := f.serveHandler(t, Config{Tokens: testTokens, MaxSessionsPerPrincipal: 2})
+	sid := initialize(t, url, tokenCI)
+	for range 5 {
+		status, hdr, body := post(t, url, legacyInit, map[string]string{"Authorization": "Bearer " + tokenCI, "Mcp-Session-Id": sid})
+		if status != http.StatusOK || hdr.Get("Mcp-Session-Id") == "" {
+			t.Fatalf("initialize on a session: %d (%s)", status, body)
+		}
+		sid = hdr.Get("Mcp-Session-Id")
+	}
+	if total, _ := h.sessions.counts(); total != 2 || f.live.Load() != 2 {
+		t.Fatalf("registry %d, mcp-go %d sessions; want 2 and 2", total, f.live.Load())
+	}
+}
