@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 
@@ -81,4 +83,42 @@ func BenchmarkHTTPToolCall(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkInitializeFlood replays the attack: one legacy initialize per
+// iteration from one principal, never ended. It reports the heap still in use
+// after the flood (after GC) and the sessions mcp-go holds, which the
+// per-principal cap bounds whatever b.N is:
+//
+//	go test -run '^$' -bench InitializeFlood -benchtime 35000x ./internal/mcphttp/
+func BenchmarkInitializeFlood(b *testing.B) {
+	f := newFixture(b)
+	h, err := newHandler(f.srv, Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { h.close(context.Background()) })
+	before := heapInUse()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, Path, strings.NewReader(legacyInit))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("initialize: %d %s", rec.Code, rec.Body)
+		}
+	}
+	b.StopTimer()
+	after := heapInUse()
+	b.ReportMetric(float64(after-min(before, after))/1024, "retained-KiB")
+	b.ReportMetric(float64(f.live.Load()), "mcp-go-sessions")
+}
+
+func heapInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }

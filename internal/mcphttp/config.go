@@ -1,7 +1,7 @@
 // Package mcphttp serves an MCP server over streamable HTTP at /mcp, with the
 // safeguards a network listener needs and stdio does not: bearer tokens,
-// an Origin allow list, bounded bodies, per-principal concurrency limits and a
-// draining shutdown.
+// an Origin allow list, bounded bodies and body read times, per-principal
+// concurrency limits, bounded sessions and a draining shutdown.
 //
 // Sessions: requests from protocol 2026-07-28 clients are stateless (that
 // protocol has no sessions; elicitation comes back to the client as an
@@ -9,7 +9,14 @@
 // mcp-go bridges elicitation for them with a server-initiated
 // elicitation/create whose answer must be routed back by session ID. Session
 // IDs are bound to the principal that created them, so one token holder can
-// neither use nor answer for another's session.
+// neither use nor answer for another's session. Sessions are capped per
+// principal and in total and expire when idle; a removed session's state is
+// dropped inside mcp-go too, and its client gets 404 and initializes again.
+//
+// Browsers: a request with an Origin header comes from a web page, and any
+// page the user opens can send one to a loopback port. Only origins listed in
+// Config.AllowedOrigins are served; by default none are. Clients that send no
+// Origin (agents, CLIs) are unaffected.
 package mcphttp
 
 import (
@@ -33,6 +40,23 @@ const (
 	DefaultMaxBodyBytes              = 1 << 20
 	DefaultMaxConcurrentPerPrincipal = 8
 	DefaultShutdownGrace             = 30 * time.Second
+	// DefaultBodyReadTimeout bounds receiving one request body. A JSON-RPC
+	// message of up to 1 MiB arrives well within it on any working link.
+	DefaultBodyReadTimeout = 10 * time.Second
+	// DefaultMaxSessionsPerPrincipal is the number of legacy sessions one
+	// principal may hold; an agent needs one per connected client.
+	DefaultMaxSessionsPerPrincipal = 64
+	// DefaultMaxSessions caps legacy sessions in total. A session costs
+	// about 12 KiB (mostly mcp-go's buffered channels), so the cap bounds
+	// them to ~12 MiB.
+	DefaultMaxSessions = 1024
+	// DefaultSessionIdleTimeout: a session with no request for this long is
+	// dropped. Clients open one per conversation and rarely end it, so only
+	// expiry reclaims it; a client that comes back later gets 404 and
+	// initializes again, which the protocol requires it to handle. A session
+	// with a request in flight (such as a call waiting on a human to confirm)
+	// never expires.
+	DefaultSessionIdleTimeout = 10 * time.Minute
 
 	// MinTokenLength is the shortest bearer token accepted: 32 characters is
 	// 128 bits or more for any hex or base64 generator.
@@ -47,11 +71,12 @@ type Config struct {
 	// token is principal "mcp:token:<name>". Empty is allowed only on a
 	// loopback Addr, where every caller is "mcp:local".
 	Tokens map[string]string
-	// AllowedOrigins lists browser origins (exact scheme://host[:port])
-	// allowed to call. Requests without an Origin header (non-browser
-	// clients) are always allowed. Empty on a loopback Addr allows any
-	// http(s) origin on a loopback host (localhost, 127.0.0.1, [::1]);
-	// empty elsewhere allows no browser origin.
+	// AllowedOrigins lists the browser origins (exact scheme://host[:port])
+	// allowed to call. Empty, the default, allows no browser origin, on
+	// loopback too: any web page the user opens, or any local dev server,
+	// could otherwise drive the server and confirm its own actions. Requests
+	// without an Origin header (non-browser clients) are always allowed;
+	// "null" (sandboxed frames, file: pages) never is.
 	AllowedOrigins []string
 	// MaxBodyBytes caps a request body (413 above it). 0 means
 	// DefaultMaxBodyBytes.
@@ -60,6 +85,23 @@ type Config struct {
 	// (429 above it). Long-lived listening streams count in a separate pool of
 	// the same size. 0 means DefaultMaxConcurrentPerPrincipal.
 	MaxConcurrentPerPrincipal int
+	// BodyReadTimeout bounds receiving a request body, counted from when
+	// the request's headers arrived. A client that has not sent its whole body
+	// by then gets 408 and its connection is closed; at shutdown one still
+	// sending gets 503 at once. 0 means DefaultBodyReadTimeout.
+	BodyReadTimeout time.Duration
+	// MaxSessionsPerPrincipal caps the legacy-protocol sessions one
+	// principal holds; a new one evicts that principal's least recently used
+	// session. 0 means DefaultMaxSessionsPerPrincipal.
+	MaxSessionsPerPrincipal int
+	// MaxSessions caps legacy-protocol sessions in total; a new one evicts
+	// the least recently used session of the principal holding the most, so
+	// one token holder cannot push the others out. 0 means
+	// DefaultMaxSessions.
+	MaxSessions int
+	// SessionIdleTimeout drops a legacy-protocol session after this long
+	// without a request. 0 means DefaultSessionIdleTimeout.
+	SessionIdleTimeout time.Duration
 	// ShutdownGrace is how long Serve waits for calls in flight after its
 	// context is cancelled. 0 means DefaultShutdownGrace.
 	ShutdownGrace time.Duration
@@ -80,6 +122,18 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ShutdownGrace == 0 {
 		c.ShutdownGrace = DefaultShutdownGrace
+	}
+	if c.BodyReadTimeout == 0 {
+		c.BodyReadTimeout = DefaultBodyReadTimeout
+	}
+	if c.MaxSessionsPerPrincipal == 0 {
+		c.MaxSessionsPerPrincipal = DefaultMaxSessionsPerPrincipal
+	}
+	if c.MaxSessions == 0 {
+		c.MaxSessions = DefaultMaxSessions
+	}
+	if c.SessionIdleTimeout == 0 {
+		c.SessionIdleTimeout = DefaultSessionIdleTimeout
 	}
 	return c
 }
@@ -131,6 +185,18 @@ func Validate(cfg Config) error {
 	}
 	if cfg.ShutdownGrace < 0 {
 		errs = append(errs, fmt.Errorf("mcphttp: shutdown grace %s is negative", cfg.ShutdownGrace))
+	}
+	if cfg.BodyReadTimeout < 0 {
+		errs = append(errs, fmt.Errorf("mcphttp: body read timeout %s is negative", cfg.BodyReadTimeout))
+	}
+	if cfg.MaxSessionsPerPrincipal < 0 {
+		errs = append(errs, fmt.Errorf("mcphttp: max sessions per principal %d is negative", cfg.MaxSessionsPerPrincipal))
+	}
+	if cfg.MaxSessions < 0 {
+		errs = append(errs, fmt.Errorf("mcphttp: max sessions %d is negative", cfg.MaxSessions))
+	}
+	if cfg.SessionIdleTimeout < 0 {
+		errs = append(errs, fmt.Errorf("mcphttp: session idle timeout %s is negative", cfg.SessionIdleTimeout))
 	}
 	return errors.Join(errs...)
 }
@@ -196,18 +262,17 @@ func normalizeOrigin(origin string) (string, error) {
 	return scheme + "://" + strings.ToLower(u.Host), nil
 }
 
-// originPolicy is the DNS-rebinding and cross-site defence: browsers always
-// send Origin on cross-origin and POST requests, other clients send none.
-type originPolicy struct {
-	exact       map[string]bool
-	anyLoopback bool
-}
+// originPolicy is the cross-site defence: browsers send Origin on
+// cross-origin and POST requests, other clients send none. Only listed origins
+// pass; a loopback address is no reason to trust a page, since every page the
+// user opens can reach loopback ports.
+type originPolicy map[string]bool
 
-func newOriginPolicy(allowed []string, loopback bool) originPolicy {
-	p := originPolicy{exact: make(map[string]bool, len(allowed)), anyLoopback: loopback && len(allowed) == 0}
+func newOriginPolicy(allowed []string) originPolicy {
+	p := make(originPolicy, len(allowed))
 	for _, o := range allowed {
 		if n, err := normalizeOrigin(o); err == nil {
-			p.exact[n] = true
+			p[n] = true
 		}
 	}
 	return p
@@ -218,15 +283,6 @@ func (p originPolicy) allows(origin string) bool {
 		return true
 	}
 	n, err := normalizeOrigin(origin)
-	if err != nil {
-		return false // includes "null" from sandboxed frames and file: pages
-	}
-	if p.exact[n] {
-		return true
-	}
-	if p.anyLoopback {
-		u, err := url.Parse(n)
-		return err == nil && isLoopbackHost(u.Hostname())
-	}
-	return false
+	// An error includes "null" from sandboxed frames and file: pages.
+	return err == nil && p[n]
 }

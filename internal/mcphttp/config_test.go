@@ -37,9 +37,14 @@ func TestValidate(t *testing.T) {
 		{name: "origin with path", cfg: Config{AllowedOrigins: []string{"https://app.example.com/mcp"}}, wantErr: []string{"no path"}},
 		{name: "origin without scheme", cfg: Config{AllowedOrigins: []string{"app.example.com"}}, wantErr: []string{"scheme"}},
 		{name: "origin wildcard host", cfg: Config{AllowedOrigins: []string{"https://*.example.com"}}, wantErr: []string{"allowed origin"}},
+		{name: "origin null", cfg: Config{AllowedOrigins: []string{"null"}}, wantErr: []string{`allowed origin "null"`}},
 		{name: "negative body", cfg: Config{MaxBodyBytes: -1}, wantErr: []string{"max body bytes"}},
 		{name: "negative concurrency", cfg: Config{MaxConcurrentPerPrincipal: -1}, wantErr: []string{"concurrent"}},
 		{name: "negative grace", cfg: Config{ShutdownGrace: -time.Second}, wantErr: []string{"shutdown grace"}},
+		{name: "negative body read timeout", cfg: Config{BodyReadTimeout: -time.Second}, wantErr: []string{"body read timeout"}},
+		{name: "negative sessions per principal", cfg: Config{MaxSessionsPerPrincipal: -1}, wantErr: []string{"max sessions per principal"}},
+		{name: "negative sessions", cfg: Config{MaxSessions: -1}, wantErr: []string{"max sessions -1"}},
+		{name: "negative session idle timeout", cfg: Config{SessionIdleTimeout: -time.Second}, wantErr: []string{"session idle timeout"}},
 		{name: "every problem reported", cfg: Config{Addr: "0.0.0.0:1", MaxBodyBytes: -1}, wantErr: []string{"--tokens-file", "max body bytes"}},
 	}
 	for _, tt := range tests {

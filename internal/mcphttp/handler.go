@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -26,18 +27,14 @@ const (
 	// HealthPath answers 200 without authentication, for probes.
 	HealthPath = "/healthz"
 
-	// bodyReadTimeout bounds reading one request body, against slow senders;
-	// it is set per request so long responses (SSE) are not cut.
-	bodyReadTimeout = 30 * time.Second
-	// sessionIdleTTL is how long an idle legacy session is kept.
-	sessionIdleTTL = time.Hour
 	// retryAfterSeconds is the Retry-After sent with 429.
 	retryAfterSeconds = 1
 )
 
 // Handler returns the middleware chain in front of mcp-go's streamable HTTP
 // handler: access log, routing (/mcp, /healthz, else 404), Origin check,
-// bearer authentication, body limit, per-principal concurrency limit.
+// bearer authentication, body limit and read time, session ownership,
+// per-principal concurrency limit.
 //
 // The handler keeps an idle-session sweeper goroutine for the life of the
 // process; Serve stops it on shutdown.
@@ -46,19 +43,25 @@ func Handler(s *server.MCPServer, cfg Config) (http.Handler, error) {
 }
 
 type handler struct {
-	log      zerolog.Logger
-	maxBody  int64
-	auth     authenticator
-	origins  originPolicy
-	calls    *limiter // ordinary requests
-	streams  *limiter // long-lived listening streams
-	sessions *sessionRegistry
-	mcp      *server.StreamableHTTPServer
+	log         zerolog.Logger
+	maxBody     int64
+	bodyTimeout time.Duration
+	auth        authenticator
+	origins     originPolicy
+	calls       *limiter // ordinary requests
+	streams     *limiter // long-lived listening streams
+	sessions    *sessionRegistry
+	cancels     *cancelGuard
+	mcp         *server.StreamableHTTPServer
 
-	// streamsCtx ends long-lived streams at shutdown: unlike calls they never
-	// finish by themselves, and http.Server.Shutdown would wait for them.
-	streamsCtx context.Context
-	endStreams context.CancelFunc
+	// pendingBodies counts requests whose body is still guarded.
+	pendingBodies atomic.Int64
+
+	// stopping ends at shutdown: it ends long-lived streams (unlike calls
+	// they never finish by themselves, and http.Server.Shutdown would wait
+	// for them), cuts bodies still arriving and stops the session sweeper.
+	stopping context.Context
+	stop     context.CancelFunc
 }
 
 func newHandler(s *server.MCPServer, cfg Config) (*handler, error) {
@@ -69,22 +72,25 @@ func newHandler(s *server.MCPServer, cfg Config) (*handler, error) {
 	if err := Validate(cfg); err != nil {
 		return nil, err
 	}
-	loopback, _ := isLoopbackAddr(cfg.Addr) // Validate accepted it
 	h := &handler{
-		log:      cfg.Logger,
-		maxBody:  cfg.MaxBodyBytes,
-		auth:     newAuthenticator(cfg.Tokens),
-		origins:  newOriginPolicy(cfg.AllowedOrigins, loopback),
-		calls:    newLimiter(cfg.MaxConcurrentPerPrincipal),
-		streams:  newLimiter(cfg.MaxConcurrentPerPrincipal),
-		sessions: newSessionRegistry(),
+		log:         cfg.Logger,
+		maxBody:     cfg.MaxBodyBytes,
+		bodyTimeout: cfg.BodyReadTimeout,
+		auth:        newAuthenticator(cfg.Tokens),
+		origins:     newOriginPolicy(cfg.AllowedOrigins),
+		calls:       newLimiter(cfg.MaxConcurrentPerPrincipal),
+		streams:     newLimiter(cfg.MaxConcurrentPerPrincipal),
+		cancels:     newCancelGuard(),
 	}
-	h.streamsCtx, h.endStreams = context.WithCancel(context.Background())
+	h.sessions = newSessionRegistry(cfg, h.dropSession)
+	h.stopping, h.stop = context.WithCancel(context.Background())
 	h.mcp = server.NewStreamableHTTPServer(s,
 		// Stateful for legacy clients so elicitation/create answers can be
-		// routed back; modern requests ignore sessions regardless.
+		// routed back; modern requests ignore sessions regardless. The
+		// registry bounds and expires sessions; mcp-go's own idle sweeper
+		// (WithSessionIdleTTL) stays off, as it would also end a session
+		// whose call is waiting on a human.
 		server.WithSessionIdManagerResolver(h.sessions),
-		server.WithSessionIdleTTL(sessionIdleTTL),
 		server.WithHTTPContextFunc(carryPrincipal),
 		server.WithStreamableHTTPLogger(slog.New(zerolog.NewSlogHandler(cfg.Logger.With().Str("component", "mcp-go").Logger()))),
 		// mcp-go's own DNS-rebinding check (loopback connection with a
@@ -92,8 +98,54 @@ func newHandler(s *server.MCPServer, cfg Config) (*handler, error) {
 		// for clients that send no Origin.
 		server.WithDisableLocalhostProtection(false),
 	)
+	go h.sessions.sweep(h.stopping)
 	return h, nil
 }
+
+// dropSession removes a session's state from mcp-go through mcp-go's own
+// termination path, a DELETE for its ID: that unregisters it (hooks run) and
+// clears every per-session store, which mcp-go otherwise keeps until its idle
+// sweeper, were it on, ran. reason is empty for a repeat drop.
+func (h *handler) dropSession(s *session, reason string) {
+	w := &discardWriter{header: make(http.Header)}
+	h.mcp.Handle(w, &server.HTTPRequest{
+		Method:  http.MethodDelete,
+		Header:  http.Header{server.HeaderKeySessionID: {s.id}},
+		Context: context.WithValue(context.Background(), internalKey{}, true),
+	})
+	if w.status != http.StatusOK {
+		h.log.Error().Int("status", w.status).Str("principal", s.owner).Msg("mcp session drop failed")
+		return
+	}
+	if reason != "" {
+		ev := h.log.Info()
+		if reason == reasonIdle {
+			ev = h.log.Debug()
+		}
+		ev.Str("principal", s.owner).Str("reason", reason).Msg("mcp session dropped")
+	}
+}
+
+// discardWriter is the response writer for requests the handler sends mcp-go
+// itself; only the status matters.
+type discardWriter struct {
+	header http.Header
+	status int
+}
+
+func (w *discardWriter) Header() http.Header { return w.header }
+func (w *discardWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+}
+
+func (w *discardWriter) Write(p []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return len(p), nil
+}
+func (w *discardWriter) Flush()          {}
+func (w *discardWriter) CanStream() bool { return false }
 
 // carryPrincipal hands the principal authenticated by the middleware to tool
 // handlers; mcp-go builds the handler context from this.
@@ -106,7 +158,7 @@ func carryPrincipal(ctx context.Context, r *http.Request) context.Context {
 
 // close stops the session sweeper and ends remaining sessions.
 func (h *handler) close(ctx context.Context) {
-	h.endStreams()
+	h.stop()
 	_ = h.mcp.Shutdown(ctx) // no http.Server of its own: never fails
 }
 
@@ -121,10 +173,14 @@ type record struct {
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w}
+	// Every body is guarded, whatever the route: net/http would otherwise
+	// wait without limit for the rest of a refused request's body.
+	guard := h.guardBody(sw, r, start)
+	defer guard.finish()
 	var rec record
 	switch r.URL.Path {
 	case Path:
-		h.serveMCP(sw, r, &rec)
+		h.serveMCP(sw, r, guard, &rec)
 	case HealthPath:
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			sw.Header().Set("Allow", "GET, HEAD")
@@ -160,7 +216,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ev.Msg("mcp http request")
 }
 
-func (h *handler) serveMCP(w *statusWriter, r *http.Request, rec *record) {
+func (h *handler) serveMCP(w *statusWriter, r *http.Request, guard *bodyGuard, rec *record) {
 	origin := r.Header.Get("Origin")
 	if !h.origins.allows(origin) {
 		rec.denied = "origin " + strconv.Quote(origin)
@@ -195,23 +251,40 @@ func (h *handler) serveMCP(w *statusWriter, r *http.Request, rec *record) {
 	r = r.WithContext(principal.With(r.Context(), p))
 	r.Header = hdr
 
-	if sid := r.Header.Get(server.HeaderKeySessionID); sid != "" {
-		exists, owned := h.sessions.ownedBy(sid, p.ID)
+	sid := r.Header.Get(server.HeaderKeySessionID)
+	var sess *session
+	switch {
+	case sid != "":
+		s, exists, owned := h.sessions.acquire(sid, p.ID)
 		// Another principal's session is as good as unknown. GET and DELETE
 		// are checked for unknown IDs here because mcp-go would open a stream
-		// under any ID; POST validates through the registry itself.
+		// under any ID; POST validates through the registry itself (and
+		// protocol 2026-07-28 requests ignore the header).
 		if (exists && !owned) || (!exists && r.Method != http.MethodPost) {
 			rec.denied = "session"
 			http.Error(w, "session not found", http.StatusNotFound)
 			return
 		}
+		if s != nil {
+			// In use: neither evicted nor expired while the request runs.
+			defer h.sessions.release(s)
+			sess = s
+		}
+	case (r.Method == http.MethodGet || r.Method == http.MethodDelete) &&
+		!mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)):
+		// mcp-go would open a stream under a fresh session nobody can use
+		// or end; protocol 2026-07-28 requests get mcp-go's own answer.
+		rec.denied = "no session"
+		h.refuse(w, nil, http.StatusBadRequest, "Mcp-Session-Id header required: initialize first")
+		return
 	}
 
 	var peek rpcPeek
 	if r.Method == http.MethodPost {
-		body, status, err := h.readBody(w, r)
+		body, status, err := h.readBody(w, r, guard)
 		if err != nil {
 			rec.denied = err.Error()
+			w.Header().Set("Connection", "close")
 			h.refuse(w, nil, status, err.Error())
 			return
 		}
@@ -222,6 +295,11 @@ func (h *handler) serveMCP(w *statusWriter, r *http.Request, rec *record) {
 	}
 
 	streaming := r.Method == http.MethodGet || peek.Method == string(mcp.MethodSubscriptionsListen)
+	if streaming && h.stopping.Err() != nil {
+		rec.denied = "shutting down"
+		h.refuse(w, peek.ID, http.StatusServiceUnavailable, "server is shutting down")
+		return
+	}
 	if pool := h.poolFor(r.Method, peek, streaming); pool != nil {
 		if !pool.acquire(p.ID) {
 			rec.denied = "concurrency"
@@ -236,9 +314,42 @@ func (h *handler) serveMCP(w *statusWriter, r *http.Request, rec *record) {
 	if streaming {
 		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()
-		stop := context.AfterFunc(h.streamsCtx, cancel)
-		defer stop()
+		defer context.AfterFunc(h.stopping, cancel)()
+		if sess != nil {
+			// A deleted, evicted or expired session's stream ends with it.
+			defer context.AfterFunc(sess.ctx, cancel)()
+		}
 		r = r.WithContext(ctx)
+	}
+
+	if r.Method == http.MethodPost && peek.valid && sessionless(r, peek) {
+		switch {
+		case peek.isRequest():
+			if key, ok := inflightKey(peek.ID); ok {
+				defer h.cancels.start(key, p.ID)()
+			}
+		case peek.Method == string(mcp.MethodNotificationCancelled):
+			key, ok := inflightKey(peek.cancelledID())
+			if !ok || !h.cancels.cancel(key, p.ID, func() { h.mcp.ServeHTTP(w, r) }) {
+				// Accepted and ignored, as for an id that already finished.
+				rec.denied = "cancellation of a request not in flight for this principal"
+				w.WriteHeader(http.StatusAccepted)
+			}
+			return
+		}
+	}
+
+	if r.Method == http.MethodPost {
+		// An initialize creates its session inside mcp-go (even when it
+		// carries an Mcp-Session-Id); the slot holds the new session in use
+		// until the request, which registers it there, has ended.
+		slot := &sessionSlot{}
+		r = r.WithContext(context.WithValue(r.Context(), slotKey{}, slot))
+		defer func() {
+			if slot.s != nil {
+				h.sessions.release(slot.s)
+			}
+		}()
 	}
 	h.mcp.ServeHTTP(w, r)
 }
@@ -260,24 +371,27 @@ func (h *handler) poolFor(method string, peek rpcPeek, streaming bool) *limiter 
 	}
 }
 
-// readBody reads the whole body within the size limit, so an oversized one is
-// refused with 413 before mcp-go sees any of it.
-func (h *handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
+// readBody reads the whole body within the size limit and the guard's
+// deadline, so an oversized or stalled one is refused before mcp-go sees any
+// of it.
+func (h *handler) readBody(w http.ResponseWriter, r *http.Request, guard *bodyGuard) ([]byte, int, error) {
 	tooLarge := fmt.Errorf("request body too large (limit %d bytes)", h.maxBody)
 	if r.ContentLength > h.maxBody {
 		return nil, http.StatusRequestEntityTooLarge, tooLarge
 	}
-	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(time.Now().Add(bodyReadTimeout)) // unsupported writers just skip it
-	defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
 		return nil, http.StatusRequestEntityTooLarge, tooLarge
+	case err != nil && h.stopping.Err() != nil:
+		return nil, http.StatusServiceUnavailable, errors.New("server is shutting down")
+	case err != nil && isTimeout(err):
+		return nil, http.StatusRequestTimeout, fmt.Errorf("request body not received within %s", h.bodyTimeout)
 	case err != nil:
 		return nil, http.StatusBadRequest, errors.New("reading request body failed")
 	}
+	guard.complete()
 	return body, 0, nil
 }
 

@@ -130,18 +130,23 @@ func TestOrigin(t *testing.T) {
 		want   int
 	}{
 		{name: "no origin (non-browser)", url: loopbackDefault, want: http.StatusOK},
-		{name: "default localhost any port", url: loopbackDefault, origin: "http://localhost:3000", want: http.StatusOK},
-		{name: "default 127.0.0.1", url: loopbackDefault, origin: "http://127.0.0.1:9999", want: http.StatusOK},
-		{name: "default ::1", url: loopbackDefault, origin: "http://[::1]:8080", want: http.StatusOK},
-		{name: "default foreign site", url: loopbackDefault, origin: "https://evil.example", want: http.StatusForbidden},
-		{name: "default localhost lookalike", url: loopbackDefault, origin: "http://localhost.evil.example", want: http.StatusForbidden},
-		{name: "null origin", url: loopbackDefault, origin: "null", want: http.StatusForbidden},
+		// Any page the user opens can reach a loopback port: by default no
+		// browser origin is served, loopback ones included.
+		{name: "default refuses localhost", url: loopbackDefault, origin: "http://localhost:3000", want: http.StatusForbidden},
+		{name: "default refuses 127.0.0.1", url: loopbackDefault, origin: "http://127.0.0.1:9999", want: http.StatusForbidden},
+		{name: "default refuses ::1", url: loopbackDefault, origin: "http://[::1]:8080", want: http.StatusForbidden},
+		{name: "default refuses its own origin", url: loopbackDefault, origin: loopbackDefault, want: http.StatusForbidden},
+		{name: "default refuses foreign site", url: loopbackDefault, origin: "https://evil.example", want: http.StatusForbidden},
+		{name: "default refuses null", url: loopbackDefault, origin: "null", want: http.StatusForbidden},
+		{name: "explicit null", url: explicit, origin: "null", want: http.StatusForbidden},
+		{name: "explicit no origin", url: explicit, want: http.StatusOK},
 		{name: "explicit allowed", url: explicit, origin: "https://app.example.com", want: http.StatusOK},
 		{name: "explicit allowed case-insensitive", url: explicit, origin: "https://APP.example.com", want: http.StatusOK},
-		{name: "explicit trailing slash entry", url: explicit, origin: "http://localhost:6274", want: http.StatusOK},
+		{name: "explicit loopback listed", url: explicit, origin: "http://localhost:6274", want: http.StatusOK},
+		{name: "explicit loopback other port", url: explicit, origin: "http://localhost:3000", want: http.StatusForbidden},
 		{name: "explicit other port", url: explicit, origin: "https://app.example.com:8443", want: http.StatusForbidden},
 		{name: "explicit other scheme", url: explicit, origin: "http://app.example.com", want: http.StatusForbidden},
-		{name: "explicit replaces loopback default", url: explicit, origin: "http://localhost:3000", want: http.StatusForbidden},
+		{name: "explicit lookalike", url: explicit, origin: "https://app.example.com.evil.example", want: http.StatusForbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,9 +162,21 @@ func TestOrigin(t *testing.T) {
 			if status == http.StatusOK && tt.origin != "" && hdr.Get("Access-Control-Allow-Origin") != tt.origin {
 				t.Errorf("Access-Control-Allow-Origin = %q, want %q", hdr.Get("Access-Control-Allow-Origin"), tt.origin)
 			}
+			if status != http.StatusOK && hdr.Get("Access-Control-Allow-Origin") != "" {
+				t.Errorf("refused response carries Access-Control-Allow-Origin %q", hdr.Get("Access-Control-Allow-Origin"))
+			}
 		})
 	}
 
+	t.Run("preflight from a loopback page refused by default", func(t *testing.T) {
+		t.Parallel()
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodOptions, loopbackDefault+Path, http.NoBody)
+		req.Header.Set("Origin", "http://localhost:3000")
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		if status, hdr, _ := do(t, req); status != http.StatusForbidden || hdr.Get("Access-Control-Allow-Origin") != "" {
+			t.Fatalf("preflight: %d %v, want 403 without CORS headers", status, hdr)
+		}
+	})
 	t.Run("client with allowed origin", func(t *testing.T) {
 		t.Parallel()
 		h := bearer(tokenCI)
@@ -396,11 +413,13 @@ func TestStreamsDoNotHoldCallSlots(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	url := f.serve(t, Config{Tokens: testTokens, MaxConcurrentPerPrincipal: 2})
+	sid := initialize(t, url, tokenCI)
 
 	openStream := func() int {
 		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, url+Path, http.NoBody)
 		req.Header.Set("Accept", "text/event-stream")
 		req.Header.Set("Authorization", "Bearer "+tokenCI)
+		req.Header.Set("Mcp-Session-Id", sid)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,14 +40,19 @@ type fixture struct {
 	started chan string   // sleep sends its principal when it begins
 	release chan struct{} // closing it lets every sleep return
 	once    sync.Once
+	// live counts the sessions registered in mcp-go, through its hooks.
+	live atomic.Int64
 }
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{started: make(chan string, 64), release: make(chan struct{})}
 	t.Cleanup(f.releaseAll)
+	hooks := &server.Hooks{}
+	hooks.AddOnRegisterSession(func(context.Context, server.ClientSession) { f.live.Add(1) })
+	hooks.AddOnUnregisterSession(func(context.Context, server.ClientSession) { f.live.Add(-1) })
 	f.srv = server.NewMCPServer("mcphttp-test", "0.0.1",
-		server.WithToolCapabilities(false), server.WithElicitation())
+		server.WithToolCapabilities(false), server.WithElicitation(), server.WithHooks(hooks))
 	f.srv.AddTool(mcp.NewTool("whoami", mcp.WithReadOnlyHintAnnotation(true)),
 		func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			id := "none"
@@ -100,6 +106,13 @@ func (f *fixture) waitStarted(t testing.TB, n int) {
 // serve starts Handler(cfg) on an httptest server (a real loopback listener).
 func (f *fixture) serve(t testing.TB, cfg Config) string {
 	t.Helper()
+	_, url := f.serveHandler(t, cfg)
+	return url
+}
+
+// serveHandler is serve that also returns the handler.
+func (f *fixture) serveHandler(t testing.TB, cfg Config) (*handler, string) {
+	t.Helper()
 	h, err := newHandler(f.srv, cfg)
 	if err != nil {
 		t.Fatalf("newHandler: %v", err)
@@ -110,7 +123,7 @@ func (f *fixture) serve(t testing.TB, cfg Config) string {
 		ts.Close()
 		h.close(context.Background())
 	})
-	return ts.URL
+	return h, ts.URL
 }
 
 // newClient returns an initialized mcp-go client for url+/mcp.
@@ -138,6 +151,61 @@ func newClient(t testing.TB, url string, headers map[string]string, opts ...clie
 }
 
 func bearer(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
+
+// initialize opens a legacy session with a raw initialize and returns its ID.
+func initialize(t testing.TB, url, tok string) string {
+	t.Helper()
+	h := map[string]string{}
+	if tok != "" {
+		h = bearer(tok)
+	}
+	status, hdr, body := post(t, url, legacyInit, h)
+	sid := hdr.Get("Mcp-Session-Id")
+	if status != http.StatusOK || !strings.HasPrefix(sid, sessionPrefix) {
+		t.Fatalf("initialize: %d %q (%s)", status, sid, body)
+	}
+	return sid
+}
+
+// onSession POSTs body on session sid and returns the status.
+func onSession(t testing.TB, url, tok, sid, body string) int {
+	t.Helper()
+	h := map[string]string{"Mcp-Session-Id": sid, "Mcp-Protocol-Version": mcp.ProtocolVersion20251125}
+	if tok != "" {
+		h["Authorization"] = "Bearer " + tok
+	}
+	status, _, _ := post(t, url, body, h)
+	return status
+}
+
+const toolsList = `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`
+
+// fakeClock is a settable clock for the session registry.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// useClock makes reg read time from a new fake clock.
+func useClock(reg *sessionRegistry) *fakeClock {
+	c := &fakeClock{t: time.Unix(1_800_000_000, 0)}
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	reg.now = c.Now
+	return c
+}
 
 func callText(ctx context.Context, c *client.Client, tool string) (string, error) {
 	req := mcp.CallToolRequest{}

@@ -37,12 +37,24 @@ func ServeListener(ctx context.Context, ln net.Listener, s *server.MCPServer, cf
 		_ = ln.Close()
 		return err
 	}
-	cfg = cfg.withDefaults()
+	return serve(ctx, ln, h, cfg.withDefaults())
+}
+
+// serve runs h on ln until ctx is cancelled, then drains.
+func serve(ctx context.Context, ln net.Listener, h *handler, cfg Config) error {
 	srv := &http.Server{
-		Handler:           h,
+		Handler: h,
+		// Slow headers: a connection gets this long to send a request's
+		// headers. Bodies are bounded per request by the handler (a
+		// connection-wide ReadTimeout would also cut long-lived streams).
+		// At shutdown net/http gives a new connection still sending its
+		// first headers up to 5 s more, so such a client delays Serve by
+		// that much at most, well within the grace period.
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		// A keep-alive connection is closed after this long without a
+		// request; Shutdown closes idle ones at once.
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
 		// Requests must outlive ctx: cancelling it starts the drain, it must
 		// not cancel the tool calls being drained.
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
@@ -69,8 +81,9 @@ func ServeListener(ctx context.Context, ln net.Listener, s *server.MCPServer, cf
 	cfg.Logger.Info().Dur("grace", cfg.ShutdownGrace).Msg("mcp http draining")
 	graceCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownGrace)
 	defer cancel()
-	// Listening streams would hold Shutdown for the whole grace period.
-	h.endStreams()
+	// Listening streams would hold Shutdown for the whole grace period, and
+	// so would a body still arriving (the request has started nothing yet).
+	h.stop()
 	shutdownErr := srv.Shutdown(graceCtx) // closes the listener first: new connections are refused
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		cfg.Logger.Warn().Err(err).Msg("mcp http serve")

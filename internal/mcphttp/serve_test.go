@@ -97,6 +97,7 @@ func TestServeDrainsCallsInFlight(t *testing.T) {
 				req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, url+Path, http.NoBody)
 				req.Header.Set("Accept", "text/event-stream")
 				req.Header.Set("Authorization", "Bearer "+tokenCI)
+				req.Header.Set("Mcp-Session-Id", initialize(t, url, tokenCI))
 				resp, err := http.DefaultClient.Do(req)
 				if err != nil {
 					t.Fatalf("GET stream: %v", err)
@@ -243,5 +244,80 @@ func TestAccessLog(t *testing.T) {
 		if strings.Contains(buf.String(), tok) {
 			t.Fatal("a token appears in the log")
 		}
+	}
+}
+
+// TestServeNotHeldByStalledBody: a connection whose body stalls does not hold
+// shutdown: the body deadline is an hour here, the grace period 5 s, and Serve
+// must return nil (every request done) rather than the grace error. The
+// client gets an error response and its connection is closed.
+func TestServeNotHeldByStalledBody(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		req  string
+		want int
+	}{
+		{name: "body being read", req: stalledRequest(Path, "Authorization: Bearer "+tokenCI), want: http.StatusServiceUnavailable},
+		{name: "refused, body being discarded", req: stalledRequest(Path), want: http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			cfg := Config{Tokens: testTokens, BodyReadTimeout: time.Hour, ShutdownGrace: 5 * time.Second}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Addr = ln.Addr().String()
+			h, err := newHandler(f.srv, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- serve(ctx, ln, h, cfg.withDefaults()) }()
+
+			conn := dialSend(t, "http://"+cfg.Addr, tt.req)
+			deadline := time.Now().Add(10 * time.Second)
+			for h.pendingBodies.Load() == 0 {
+				if time.Now().After(deadline) {
+					t.Fatal("request never reached the handler")
+				}
+				time.Sleep(time.Millisecond)
+			}
+			cancel()
+			if err := waitServe(t, done); err != nil {
+				t.Fatalf("Serve = %v, want nil: the stalled body held shutdown", err)
+			}
+			if resp := readUntilClosed(t, conn, 10*time.Second); resp.StatusCode != tt.want {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tt.want)
+			}
+		})
+	}
+}
+
+// TestNoNewStreamsWhileDraining: streams are ended when the drain starts; one
+// opened after that (on a connection already reading its request) would hold
+// shutdown for the whole grace period, so it is refused.
+func TestNoNewStreamsWhileDraining(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	h, url := f.serveHandler(t, Config{Tokens: testTokens})
+	sid := initialize(t, url, tokenCI)
+	h.stop()
+
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, url+Path, http.NoBody)
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+tokenCI)
+	req.Header.Set("Mcp-Session-Id", sid)
+	if status, _, body := do(t, req); status != http.StatusServiceUnavailable {
+		t.Fatalf("GET stream while draining: %d (%s), want 503", status, body)
+	}
+	h2 := modernHeaders(tokenCI, "subscriptions/listen")
+	if status, _, body := post(t, url, `{"jsonrpc":"2.0","id":3,"method":"subscriptions/listen","params":{`+modernMeta+`}}`, h2); status != http.StatusServiceUnavailable {
+		t.Fatalf("subscriptions/listen while draining: %d (%s), want 503", status, body)
 	}
 }
