@@ -36,7 +36,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&f.apiURL, "api-url", "", "Management API base URL (default https://api.supabase.com, or SUPABASE_API_URL)")
 	httpAddr := fs.String("http", "", "serve streamable HTTP at ADDR/mcp instead of stdio (loopback unless --tokens-file)")
 	tokensFile := fs.String("tokens-file", "", "with --http: file of `name token` lines; required off loopback")
-	origins := fs.String("allowed-origins", "", "with --http: browser origins allowed to call, comma-separated (default: none)")
+	origins := fs.String("allowed-origins", "", "with --http: browser origins allowed to call, comma-separated (default: none, loopback included)")
 	if err := fs.Parse(args); err != nil {
 		return usagef("%v (see supaops-mcp help)", err)
 	}

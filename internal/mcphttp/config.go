@@ -32,6 +32,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/supaops/supaops/internal/principal"
 )
 
 // Defaults applied to zero Config fields.
@@ -204,6 +206,9 @@ func Validate(cfg Config) error {
 func checkName(name string) error {
 	if !principalName.MatchString(name) {
 		return errors.New("principal name must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit")
+	}
+	if _, err := principal.MCPToken(name); err != nil {
+		return err
 	}
 	return nil
 }

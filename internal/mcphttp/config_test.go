@@ -97,6 +97,7 @@ func TestLoadTokensFile(t *testing.T) {
 		{name: "three fields", content: "ci " + long("a") + " extra\n", wantErr: ":1: want"},
 		{name: "name only with colon", content: "ci:\n", wantErr: ":1: want"},
 		{name: "duplicate name", content: "ci " + long("a") + "\nci " + long("b") + "\n", wantErr: `:2: name "ci" already defined on line 1`},
+		{name: "names differing only in case", content: "ci " + long("a") + "\nCI " + long("b") + "\n", wantErr: `:2: name "CI" already defined on line 1`},
 		{name: "duplicate token", content: "ci " + long("a") + "\nops " + long("a") + "\n", wantErr: `:2: token for "ops" is the same as the token on line 1`},
 		{name: "short token", content: "\nci short-token-1234\n", wantErr: `:2: token for "ci": token is 16 characters, need at least 32`},
 		{name: "bad name", content: "c/i " + long("a") + "\n", wantErr: ":1: principal name"},

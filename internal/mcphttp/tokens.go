@@ -54,13 +54,15 @@ func LoadTokensFile(path string) (map[string]string, error) {
 		if err := checkToken(tok); err != nil {
 			return nil, fmt.Errorf("tokens file %s:%d: token for %q: %w", path, n, name, err)
 		}
-		if prev, dup := nameLine[name]; dup {
-			return nil, fmt.Errorf("tokens file %s:%d: name %q already defined on line %d", path, n, name, prev)
+		// Names differing only in case would be two principals a reader of
+		// the audit log takes for one.
+		if prev, dup := nameLine[strings.ToLower(name)]; dup {
+			return nil, fmt.Errorf("tokens file %s:%d: name %q already defined on line %d (names are compared ignoring case)", path, n, name, prev)
 		}
 		if prev, dup := tokenLine[tok]; dup {
 			return nil, fmt.Errorf("tokens file %s:%d: token for %q is the same as the token on line %d; every principal needs its own", path, n, name, prev)
 		}
-		nameLine[name], tokenLine[tok] = n, n
+		nameLine[strings.ToLower(name)], tokenLine[tok] = n, n
 		tokens[tok] = name
 	}
 	if err := sc.Err(); err != nil {
@@ -104,7 +106,9 @@ type tokenEntry struct {
 func newAuthenticator(tokens map[string]string) authenticator {
 	a := authenticator{local: len(tokens) == 0}
 	for tok, name := range tokens {
-		a.entries = append(a.entries, tokenEntry{sum: sha256.Sum256([]byte(tok)), id: "mcp:token:" + name})
+		// Validate checked every name, so the constructor cannot fail here.
+		id, _ := principal.MCPToken(name)
+		a.entries = append(a.entries, tokenEntry{sum: sha256.Sum256([]byte(tok)), id: id})
 	}
 	return a
 }
@@ -119,7 +123,7 @@ var (
 // depends on neither the presented token's length nor which token matched.
 func (a authenticator) authenticate(header string) (principal.Principal, error) {
 	if a.local {
-		return principal.Principal{ID: "mcp:local"}, nil
+		return principal.Principal{ID: principal.MCPLocal}, nil
 	}
 	scheme, tok, _ := strings.Cut(header, " ")
 	tok = strings.TrimSpace(tok)
