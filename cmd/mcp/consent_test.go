@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -86,10 +88,10 @@ func TestApprovalFlow(t *testing.T) {
 	}
 	env := map[string]string{"SUPAOPS_STORE": filepath.Join(dir, "s.db"), "SUPAOPS_POLICY": policyFile}
 	const ref = "ref=sandboxprodxxxxxxxxx"
-	_, _, err := runCmd(t, env, "call", "project_pause", ref, "--sandbox")
-	token := tokenIn(t, err)
-	if !strings.Contains(err.Error(), "needs approval") {
-		t.Fatalf("want an approval request, got %v", err)
+	_, _, requestErr := runCmd(t, env, "call", "project_pause", ref, "--sandbox")
+	token := tokenIn(t, requestErr)
+	if !strings.Contains(requestErr.Error(), "needs approval") {
+		t.Fatalf("want an approval request, got %v", requestErr)
 	}
 	out, _, err := runCmd(t, env, "approvals", "list", "--format", "json")
 	if err != nil {
@@ -104,11 +106,17 @@ func TestApprovalFlow(t *testing.T) {
 	if _, _, err := runCmd(t, env, "call", "project_pause", ref, "--sandbox", "--confirm", token); err == nil || !strings.Contains(err.Error(), "still waiting") {
 		t.Fatalf("an unapproved request must hold the call, got %v", err)
 	}
+	// The request names a command an approver can run as it is.
+	if !strings.Contains(requestErr.Error(), "approvals approve "+id[1]+" --as") {
+		t.Errorf("the approval message lacks a working command: %v", requestErr)
+	}
 	tests := []struct {
 		as   string
 		want string
 	}{
 		{"cli:local", "own request"},
+		{"cli:local ", "own request"}, // another spelling of the same identity
+		{" CLI:LOCAL", "own request"},
 		{"slack:user:USOMEONE", "not an approver"},
 	}
 	for _, tt := range tests {
@@ -207,5 +215,30 @@ func TestOrganizationRulesResolveTheProject(t *testing.T) {
 	_, _, err := runCmd(t, env, "call", "project_update", "ref=sandboxprodxxxxxxxxx", "name=x", "--sandbox")
 	if err == nil || !strings.Contains(err.Error(), "sandbox-org-frozen") {
 		t.Fatalf("the project's organization must be resolved for org: rules, got %v", err)
+	}
+}
+
+// Not at a terminal (stdin is /dev/null, a character device), nothing is
+// asked: the call is refused with the command that goes on.
+func TestNoQuestionWithoutATerminal(t *testing.T) {
+	devNull, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devNull.Close()
+	out, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	var stderr bytes.Buffer
+	env := map[string]string{"SUPAOPS_STORE": filepath.Join(t.TempDir(), "s.db")}
+	err = run(context.Background(), []string{"call", "project_update", "ref=sandboxprodxxxxxxxxx", "name=x", "--sandbox"},
+		func(k string) string { return env[k] }, devNull, out, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "--confirm") {
+		t.Fatalf("want the command that goes on, got %v", err)
+	}
+	if strings.Contains(stderr.String(), "Go ahead?") {
+		t.Errorf("asked a question with no terminal: %s", stderr.String())
 	}
 }

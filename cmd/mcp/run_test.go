@@ -116,12 +116,20 @@ func TestCommandErrors(t *testing.T) {
 		{"destructive denied by default", nil, []string{"call", "project_delete", "ref=abcdefghijklmnopqrst", "--sandbox"}, false, []string{"denied", "default:destructive"}},
 		{"bad policy file", map[string]string{"SUPAOPS_POLICY": "/nonexistent/policy.yaml"}, []string{"call", "projects_list", "--sandbox"}, false, []string{"policy.yaml"}},
 		{"bad log level", map[string]string{"SUPAOPS_LOG_LEVEL": "loud"}, []string{"call", "projects_list", "--sandbox"}, true, []string{"SUPAOPS_LOG_LEVEL"}},
+		{"bogus approval status", nil, []string{"approvals", "list", "--status", "bogus"}, true, []string{"bogus", "pending, approved, denied, used or expired"}},
+		{"bogus principal to explain", nil, []string{"policy", "explain", "--principal", "bogus", "--action", "project_get"}, true, []string{"bogus", "mcp:local", "slack:user:<id>"}},
+		{"approver with a bad identity", nil, []string{"approvals", "approve", "x", "--as", "slack:user:U1 extra"}, true, []string{"--as"}},
+		{"negative sandbox budget", nil, []string{"sandbox", "--budget", "-1"}, true, []string{"--budget -1"}},
+		{"a huge action name costs nothing", nil, []string{"call", strings.Repeat("x", 900_000), "--sandbox"}, false, []string{"unknown action"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := runCmd(t, tt.env, tt.args...)
 			if err == nil {
 				t.Fatal("want an error")
+			}
+			if len(err.Error()) > 4096 {
+				t.Errorf("the error is %d bytes long", len(err.Error()))
 			}
 			var usage *usageError
 			if errors.As(err, &usage) != tt.wantUsage {

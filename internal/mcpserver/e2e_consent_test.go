@@ -128,3 +128,41 @@ func TestApproval(t *testing.T) {
 		t.Errorf("no poll note: %s", text(res))
 	}
 }
+
+// The user is never asked to confirm what they are not shown: every
+// argument is in the prompt, a long one with exactly what is hidden, SQL
+// whole; what cannot be shown is refused, not asked.
+func TestConfirmShowsWhatItRuns(t *testing.T) {
+	st := newStack(t, Options{})
+	e := &elicitor{action: mcp.ElicitationResponseActionDecline}
+	c := st.client(t, mcpclient.WithElicitationHandler(e))
+	source := "export default () => new Response('hi')\n" + strings.Repeat("// padding\n", 1000)
+	res := call(t, c, CallAction, map[string]any{"name": "function_deploy", "arguments": map[string]any{
+		"ref": st.seed.ProjectRef, "slug": "hello", "metadata": map[string]any{"entrypoint_path": "index.ts"},
+		"file": []any{map[string]any{"name": "index.ts", "content": source}},
+	}})
+	if res.IsError {
+		t.Fatalf("want the prompt, got %s", text(res))
+	}
+	msg, _ := e.message.Load().(string)
+	for _, want := range []string{"function_deploy", "slug: hello", "more bytes not shown", "sha256"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("prompt lacks %q:\n%.600s", want, msg)
+		}
+	}
+	sql := "create table t (id int);\n" + strings.Repeat("insert into t values (1);\n", 300) + "drop table users;"
+	res = call(t, c, CallAction, map[string]any{"name": "migration_upsert", "arguments": map[string]any{"ref": st.seed.ProjectRef, "query": sql}})
+	if res.IsError {
+		t.Fatalf("want the prompt, got %s", text(res))
+	}
+	if msg, _ := e.message.Load().(string); !strings.Contains(msg, "drop table users;") {
+		t.Errorf("the SQL's end is not shown:\n%.300s", msg)
+	}
+	huge := strings.Repeat("insert into t values (1);\n", 2000)
+	before := e.asked.Load()
+	res = call(t, c, CallAction, map[string]any{"name": "migration_upsert", "arguments": map[string]any{"ref": st.seed.ProjectRef, "query": huge}})
+	mustError(t, res, "too-large-to-show", "Nothing was done")
+	if e.asked.Load() != before {
+		t.Error("asked to confirm SQL too large to show")
+	}
+}

@@ -149,10 +149,9 @@ type Result struct {
 
 // Bounds on what a request may cost before it is refused.
 const (
-	// MaxActionName is the longest action name looked up; longer names are
-	// refused without suggestions (finding the closest name costs time by
-	// its length).
-	MaxActionName = 128
+	// MaxActionName is the longest action name looked up (see
+	// tools.MaxNameLength).
+	MaxActionName = tools.MaxNameLength
 	// DefaultMaxArgsBytes caps a call's arguments as JSON.
 	DefaultMaxArgsBytes = 8 << 20
 )
@@ -324,10 +323,6 @@ func (p *Pipeline) call(ctx context.Context, req Request, st *callState) (*Resul
 	}
 	req.Principal, req.Identities = who, ids
 	rec.Principal, rec.Identities = who, ids
-	if len(req.Action) > MaxActionName {
-		refuse("builtin:unknown-action", "no such action")
-		return nil, &tools.UnknownActionError{Name: rec.Action}
-	}
 	a, err := p.registry.Lookup(req.Action)
 	if err != nil {
 		refuse("builtin:unknown-action", "no such action")

@@ -130,10 +130,18 @@ func (e *UnknownActionError) Error() string {
 	return fmt.Sprintf("unknown action %q; did you mean %s?", e.Name, strings.Join(e.Suggestions, ", "))
 }
 
+// MaxNameLength is the longest name Lookup compares: finding the closest
+// names costs time by a name's length, so a longer one is refused at once,
+// and only its start is named in the error.
+const MaxNameLength = 128
+
 // Lookup finds an action by name.
 func (r *Registry) Lookup(name string) (*Action, error) {
 	if a, ok := r.byName[name]; ok {
 		return a, nil
+	}
+	if len(name) > MaxNameLength {
+		return nil, &UnknownActionError{Name: fmt.Sprintf("%s…(%d bytes)", strings.ToValidUTF8(name[:MaxNameLength], ""), len(name))}
 	}
 	names := make([]string, 0, len(r.actions))
 	for _, a := range r.actions {
