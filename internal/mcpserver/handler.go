@@ -16,9 +16,6 @@ import (
 	"github.com/supaops/supaops/internal/tools"
 )
 
-// surface names MCP in pipeline requests, policies and the audit log.
-const surface = "mcp"
-
 // actionHandler runs one first-class tool: its arguments are the action's.
 func (s *Server) actionHandler(a *tools.Action) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
@@ -74,7 +71,7 @@ func request(ctx context.Context, name string, args map[string]any, confirm stri
 	}
 	return pipeline.Request{
 		Action: name, Args: args, Principal: who.ID, Identities: who.Identities,
-		Surface: surface, Confirmation: confirm,
+		Surface: principal.SurfaceMCP, Confirmation: confirm,
 	}
 }
 
