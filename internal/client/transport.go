@@ -167,7 +167,7 @@ func (c *Caller) newCall(req *http.Request) (*call, error) {
 	// Never attach the token to a request outside the API: another host, a
 	// path beside the base's prefix, or one a server would resolve there.
 	if problem := c.outsideBase(req.URL); problem != "" {
-		return nil, fmt.Errorf("client: %s %s: refusing to send the access token to %s://%s: %s; requests must target %s/...",
+		return nil, fmt.Errorf("client: %s %s: refusing to send the access token to %s://%s: %s; requests must target paths under %s",
 			req.Method, c.redact.string(path), req.URL.Scheme, req.URL.Host, problem, c.BaseURL())
 	}
 	return &call{

@@ -97,7 +97,7 @@ func TestStalledBody(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			conn := dialSend(t, url, tt.req)
-			resp := readUntilClosed(t, conn, 20*time.Second)
+			resp := readUntilClosed(t, conn, 20*time.Second) //nolint:bodyclose // readUntilClosed drains and closes it
 			if resp.StatusCode != tt.want {
 				t.Fatalf("status %d, want %d", resp.StatusCode, tt.want)
 			}

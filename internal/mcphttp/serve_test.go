@@ -292,7 +292,7 @@ func TestServeNotHeldByStalledBody(t *testing.T) {
 			if err := waitServe(t, done); err != nil {
 				t.Fatalf("Serve = %v, want nil: the stalled body held shutdown", err)
 			}
-			if resp := readUntilClosed(t, conn, 10*time.Second); resp.StatusCode != tt.want {
+			if resp := readUntilClosed(t, conn, 10*time.Second); resp.StatusCode != tt.want { //nolint:bodyclose // readUntilClosed drains and closes it
 				t.Fatalf("status %d, want %d", resp.StatusCode, tt.want)
 			}
 		})

@@ -482,7 +482,7 @@ func openStream(t *testing.T, url, tok, sid string) <-chan struct{} {
 	req.Header.Set("Accept", "text/event-stream")
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Mcp-Session-Id", sid)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(req) //nolint:bodyclose // the goroutine below reads the stream to its end and closes it
 	if err != nil {
 		t.Fatalf("GET stream: %v", err)
 	}

@@ -75,7 +75,7 @@ func TestAuditRecordsMCP(t *testing.T) {
 	}
 	who := map[string]string{}
 	for _, e := range entries {
-		if e.Record.Surface != surface {
+		if e.Record.Surface != principal.SurfaceMCP {
 			t.Errorf("record %s has surface %q", e.Record.Action, e.Record.Surface)
 		}
 		who[e.Record.Action] = e.Record.Principal

@@ -203,10 +203,10 @@ func (o *Outcome) fromNotAllowed(e *pipeline.NotAllowedError) {
 func (o *Outcome) fromAPI(e *client.APIError) {
 	o.Status, o.RequestID, o.RetryAt = e.Status, e.RequestID, e.RetryAt
 	o.Message = redact.Text(e.Message)
-	switch {
-	case e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden:
+	switch e.Status {
+	case http.StatusUnauthorized, http.StatusForbidden:
 		o.Kind, o.Scope, o.Permissions = MissingAccess, e.Scope, e.Permissions
-	case e.Status == http.StatusTooManyRequests:
+	case http.StatusTooManyRequests:
 		o.Kind = RateLimited
 	default:
 		o.Kind = APIError

@@ -53,7 +53,7 @@ func isAlwaysSecret(key string) bool {
 func FieldKey(name string) string {
 	plain := true
 	for i := 0; i < len(name); i++ {
-		if c := name[i]; c < 'a' && !('0' <= c && c <= '9') || c > 'z' {
+		if c := name[i]; c < 'a' && (c < '0' || c > '9') || c > 'z' {
 			plain = false
 			break
 		}

@@ -21,7 +21,7 @@ var ErrLoosePermissions = errors.New("store is not private to its user")
 // A missing path is fine: Open creates it private. owns is ownedBySelf but
 // for tests.
 func makePrivate(path string, dir bool, log zerolog.Logger, owns func(os.FileInfo) (string, bool)) error {
-	info, err := os.Stat(path)
+	info, err := os.Stat(path) //nolint:gosec // the store path is the operator's own setting
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -42,7 +42,7 @@ func makePrivate(path string, dir bool, log zerolog.Logger, owns func(os.FileInf
 			"have its owner run chmod %o %s, or set SUPAOPS_STORE to a file in a directory of your own",
 			ErrLoosePermissions, what, path, mode, owner, want, path)
 	}
-	if err := os.Chmod(path, want); err != nil {
+	if err := os.Chmod(path, want); err != nil { //nolint:gosec // the store path is the operator's own setting
 		return fmt.Errorf("opening store: %w: %s %s has mode %04o (open to other users) and making it %04o failed: %w; run chmod %o %s",
 			ErrLoosePermissions, what, path, mode, want, err, want, path)
 	}

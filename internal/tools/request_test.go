@@ -151,9 +151,3 @@ func TestNewRequestFormBody(t *testing.T) {
 		t.Errorf("form %v", form)
 	}
 }
-
-func equalJSON(a, b any) bool {
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	return string(ja) == string(jb)
-}
