@@ -80,12 +80,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("opening store %s: creating its directory: %w", abs, err)
 	}
 	// The file holds the signing key of confirmations and approvals: an
-	// older or hand-made file, or a shared directory, must not leave it
-	// open to other users.
-	if err := makePrivate(filepath.Dir(abs), true, opts.Logger, ownedBySelf); err != nil {
+	// older or hand-made file must not be open to other users, nor sit
+	// where they could replace it.
+	if err := safeDir(filepath.Dir(abs)); err != nil {
 		return nil, err
 	}
-	if err := makePrivate(abs, false, opts.Logger, ownedBySelf); err != nil {
+	if err := makePrivate(abs, opts.Logger, ownedBySelf); err != nil {
 		return nil, err
 	}
 	version, err := s.inspect(ctx)
