@@ -61,6 +61,9 @@ func TestClassifyBypasses(t *testing.T) {
 		{"plpython DO", `DO LANGUAGE plpython3u $$plpy.execute("DROP TABLE users")$$`, want{1, k("do"), true, true}},
 		{"plv8 function", `CREATE FUNCTION f() RETURNS void LANGUAGE plv8 AS $$plv8.execute('DROP TABLE users')$$`, want{1, k("create_function"), true, true}},
 		{"PL/pgSQL libpg_query cannot compile", `DO $$BEGIN undeclared := 1; END$$`, want{1, k("do"), true, true}},
+		// Found by FuzzClassify: libpg_query's PL/pgSQL compiler aborts on a
+		// function without a body (PostgreSQL refuses it).
+		{"PL/pgSQL function without a body", `CreAte funCtion A()lAnguAge plpgsql`, want{1, k("create_function"), true, false}},
 		{"select dblink_exec", `SELECT dblink_exec('dbname=postgres', 'DROP TABLE users')`, want{1, k("select", "drop"), true, true}},
 		{"from dblink", `SELECT * FROM dblink('dbname=postgres', 'DELETE FROM t RETURNING 1') AS t(a int)`, want{1, k("select", "delete"), true, true}},
 		{"query_to_xml", `SELECT query_to_xml('TRUNCATE t', true, false, '')`, want{1, k("select", "truncate"), true, true}},
@@ -76,6 +79,9 @@ func TestClassifyBypasses(t *testing.T) {
 		{"DROP COLUMN", `ALTER TABLE users DROP COLUMN email`, want{1, k("alter_table", "drop_column"), true, false}},
 		{"comments and case", `/* tidy up */ dRoP/**/TABLE "Users" -- really`, want{1, k("drop"), true, false}},
 		{"DROP after a harmless statement", "select 1;\n\ndrop table users", want{2, k("select", "drop"), true, false}},
+		// The DO block is cut out of the text by byte offsets for the
+		// PL/pgSQL parser: after other statements and multi-byte characters.
+		{"DO block after other statements", "select 'é, ü, 日本'; /* ☃ */ DO $$BEGIN DROP TABLE users; END$$; select 2", want{3, k("select", "do", "drop"), true, false}},
 		{"DROP OWNED", `DROP OWNED BY app`, want{1, k("drop"), true, false}},
 		{"DROP DATABASE", `DROP DATABASE postgres`, want{1, k("drop"), true, false}},
 		// Words the old rule refused although nothing is dropped.
@@ -244,6 +250,16 @@ func TestClassifyTooLarge(t *testing.T) {
 	sql = "select 1;" + strings.Repeat(" ", MaxBytes-len("select 1;"))
 	if r, err := Classify(context.Background(), sql); err != nil || r.Statements != 1 {
 		t.Errorf("a text of exactly MaxBytes: %+v, %v", r, err)
+	}
+}
+
+// A panic in the parser (a trap in the wasm module) is a parse error: at the
+// top it refuses the call, nested it makes the SQL dynamic.
+func TestProtect(t *testing.T) {
+	err := protect(func() error { panic("thread_signal (recovered by wazero)\nwasm stack trace:\n\t...") })
+	var pe *parseError
+	if !errors.As(err, &pe) || pe.msg != "the parser failed: thread_signal (recovered by wazero)" {
+		t.Errorf("got %#v", err)
 	}
 }
 

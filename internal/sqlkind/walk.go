@@ -245,8 +245,10 @@ func (c *classifier) body(name string, n map[string]any, text string, depth int)
 	switch {
 	case n["sql_body"] != nil:
 		return nil // BEGIN ATOMIC or RETURN: already parsed, the walk reads it
+	case (lang == "" && name == "DoStmt" || lang == "plpgsql") && len(src) == 0:
+		return nil // no body: PostgreSQL refuses the statement, nothing runs
 	case lang == "" && name == "DoStmt", lang == "plpgsql":
-		if text == "" {
+		if text == "" || len(src) != 1 {
 			c.dynamic()
 			return nil
 		}
