@@ -37,7 +37,8 @@ type Result struct {
 
 // Summary merges the SQL-bearing arguments of one call: Result over all of
 // them (kinds in argument order, counts summed, flags or-ed) and Args per
-// argument. An absent or null argument has no entry in Args.
+// argument. An absent or null argument has no entry in Args; an empty one
+// has an entry with no statements, so "in Args" means "was classified".
 type Summary struct {
 	Result
 	Args map[string]Result `json:"args"`
