@@ -2,14 +2,33 @@ package policies_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/supaops/supaops/internal/action"
 	"github.com/supaops/supaops/internal/policy"
+	"github.com/supaops/supaops/internal/sqlkind"
 	"github.com/supaops/supaops/internal/tools"
 	"github.com/supaops/supaops/policies"
 )
+
+func TestMain(m *testing.M) {
+	// Compiling the SQL parser takes seconds (much longer under -race):
+	// start it now, alongside the tests that need no SQL.
+	sqlkind.Warm()
+	os.Exit(m.Run())
+}
+
+// sqlFields are the SQL-bearing arguments of the SQL actions, as the
+// pipeline classifies them before asking the policy.
+var sqlFields = map[string][]string{
+	"database_query":           {"query"},
+	"database_query_read_only": {"query"},
+	"migration_apply":          {"query", "rollback"},
+	"migration_upsert":         {"query", "rollback"},
+	"migration_update":         {"rollback"},
+}
 
 // registry loads the real action list: the shipped files must load against it.
 func registry(t *testing.T) (policy.LoadOptions, map[string]*action.Action) {
@@ -80,6 +99,13 @@ func runScenarios(t *testing.T, p *policy.Policy, acts map[string]*action.Action
 				Principal: sc.principal, Identities: sc.identities, Surface: surface,
 				Action: a, Args: sc.args, Project: "abcdefghijklmnopqrst", Organization: sc.org,
 			}
+			if fields, ok := sqlFields[sc.action]; ok {
+				sum, err := sqlkind.Summarize(context.Background(), sc.args, fields)
+				if err != nil {
+					t.Fatal(err)
+				}
+				in.SQL = &sum
+			}
 			d := p.Decide(context.Background(), in)
 			if d.Effect != sc.effect || d.Rule != sc.rule || d.Approvals != sc.approvals || len(d.Warnings) > 0 {
 				t.Errorf("got %+v, want %s by %s (approvals %d)\n%s", d, sc.effect, sc.rule, sc.approvals, p.Explain(context.Background(), in))
@@ -105,8 +131,27 @@ func TestDefaultPolicy(t *testing.T) {
 		{name: "DROP", principal: "cli:local", action: "database_query", args: map[string]any{"query": "drop table users"}, effect: policy.Deny, rule: "no-drop-or-truncate"},
 		{name: "TRUNCATE in a migration", principal: "cli:local", action: "migration_apply", args: map[string]any{"query": "Truncate audit;"}, effect: policy.Deny, rule: "no-drop-or-truncate"},
 		{name: "other SQL", principal: "cli:local", action: "database_query", args: map[string]any{"query": "update t set dropped = true"}, effect: policy.Deny, rule: "default:destructive"},
+		// The bypasses of the text rule this policy had.
+		{name: "DROP built by concatenation in a DO block", principal: "mcp:local", action: "migration_upsert", args: map[string]any{"query": bypassConcat}, effect: policy.Deny, rule: "no-drop-or-truncate"},
+		{name: "DROP decoded at run time in a DO block", principal: "mcp:local", action: "migration_upsert", args: map[string]any{"query": bypassDecoded}, effect: policy.Deny, rule: "no-dynamic-sql"},
+		{name: "DROP decoded at run time, read-only query", principal: "mcp:local", action: "database_query_read_only", args: map[string]any{"query": bypassDecoded}, effect: policy.Deny, rule: "no-dynamic-sql"},
+		{name: "DROP in a migration's rollback", principal: "mcp:local", action: "migration_upsert", args: map[string]any{"query": "create table t (id int)", "rollback": "drop table t"}, effect: policy.Deny, rule: "no-drop-or-truncate"},
+		{name: "TRUNCATE in a migration update's rollback", principal: "mcp:local", action: "migration_update", args: map[string]any{"rollback": "truncate t"}, effect: policy.Deny, rule: "no-drop-or-truncate"},
+		{name: "DROP hidden by a comment", principal: "mcp:local", action: "migration_upsert", args: map[string]any{"query": "dRoP/**/TABLE users"}, effect: policy.Deny, rule: "no-drop-or-truncate"},
+		{name: "static DROP in a DO block", principal: "mcp:local", action: "migration_upsert", args: map[string]any{"query": "DO $$BEGIN DROP TABLE users; END$$"}, effect: policy.Deny, rule: "no-drop-or-truncate"},
+		{name: "DROP COLUMN", principal: "mcp:local", action: "migration_upsert", args: map[string]any{"query": "alter table users drop column email"}, effect: policy.Deny, rule: "no-drop-or-truncate"},
+		{name: "dblink from a read-only query", principal: "mcp:local", action: "database_query_read_only", args: map[string]any{"query": "select dblink_exec(current_setting('app.conn'), 'delete from users')"}, effect: policy.Deny, rule: "no-dynamic-sql"},
+		{name: "migration without DROP", principal: "mcp:local", action: "migration_upsert", args: map[string]any{"query": "create table t (id int)", "rollback": "delete from t where id > 0"}, effect: policy.Confirm, rule: "default:write"},
+		{name: "static DO block", principal: "mcp:local", action: "migration_upsert", args: map[string]any{"query": "DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM t) THEN INSERT INTO t VALUES (1); END IF; END$$"}, effect: policy.Confirm, rule: "default:write"},
+		{name: "the word drop in a string", principal: "mcp:local", action: "migration_upsert", args: map[string]any{"query": "insert into notes values ('drop table users')"}, effect: policy.Confirm, rule: "default:write"},
 	})
 }
+
+// The outside review's bypasses of a text rule on SQL.
+const (
+	bypassConcat  = `DO $$BEGIN EXECUTE 'DR'||'OP TABLE users'; END$$`
+	bypassDecoded = `DO $$BEGIN EXECUTE convert_from('\x44524f50205441424c45207573657273', 'UTF8'); END$$`
+)
 
 func TestReadOnlyPolicy(t *testing.T) {
 	opts, acts := registry(t)
@@ -145,6 +190,15 @@ func TestTeamPolicy(t *testing.T) {
 		{name: "agent destructive", principal: "mcp:token:claude", action: "project_delete", effect: policy.Deny, rule: "agents-read-only"},
 		{name: "agent migration needs approval", principal: "mcp:token:claude", action: "migration_apply", args: map[string]any{"query": "create table t (id int)"}, effect: policy.Approve, rule: "agents-migrations-need-approval", approvals: 1},
 		{name: "agent migration with DROP", principal: "mcp:token:claude", action: "migration_apply", args: map[string]any{"query": "drop table t"}, effect: policy.Deny, rule: "no-drop-or-truncate"},
+		{name: "agent migration with DROP built by concatenation", principal: "mcp:token:claude", action: "migration_apply", args: map[string]any{"query": bypassConcat}, effect: policy.Deny, rule: "no-drop-or-truncate"},
+		{name: "agent migration with SQL decoded at run time", principal: "mcp:token:claude", action: "migration_apply", args: map[string]any{"query": bypassDecoded}, effect: policy.Approve, rule: "dynamic-sql-needs-a-lead", approvals: 1},
+		{name: "agent migration with DROP in the rollback", principal: "mcp:token:claude", action: "migration_upsert", args: map[string]any{"query": "create table t (id int)", "rollback": "drop table t"}, effect: policy.Deny, rule: "no-drop-or-truncate"},
+		{name: "agent migration with a static DO block", principal: "mcp:token:claude", action: "migration_apply", args: map[string]any{"query": "create table t (id int); DO $$BEGIN INSERT INTO t VALUES (1); END$$"}, effect: policy.Approve, rule: "agents-migrations-need-approval", approvals: 1},
+		{name: "agent read-only SQL that writes", principal: "mcp:token:claude", action: "database_query_read_only", args: map[string]any{"query": "with d as (delete from orders returning *) select count(*) from d"}, effect: policy.Deny, rule: "agents-sql-reads-only"},
+		{name: "agent read-only SQL through dblink", principal: "mcp:token:claude", action: "database_query_read_only", args: map[string]any{"query": "select * from dblink('dbname=postgres', current_setting('x')) as t(a int)"}, effect: policy.Deny, rule: "agents-sql-reads-only"},
+		{name: "dynamic migration from #ops needs a lead", principal: "slack:user:U3", identities: []string{ops}, action: "migration_upsert", args: map[string]any{"query": bypassDecoded}, effect: policy.Approve, rule: "dynamic-sql-needs-a-lead", approvals: 1},
+		{name: "plain migration from #ops is confirmed", principal: "slack:user:U3", identities: []string{ops}, action: "migration_upsert", args: map[string]any{"query": "create table t (id int)"}, effect: policy.Confirm, rule: "default:write"},
+		{name: "TRUNCATE in a migration update's rollback", principal: "slack:user:U3", identities: []string{ops}, action: "migration_update", args: map[string]any{"rollback": "truncate t"}, effect: policy.Deny, rule: "no-drop-or-truncate"},
 		{name: "local agent writes with confirm", principal: "mcp:local", action: "project_update", effect: policy.Confirm, rule: "default:write"},
 		{name: "nightly backup restore point", principal: "job:nightly-backup", action: "restore_point_create", effect: policy.Allow, rule: "nightly-backup-restore-points"},
 		{name: "other job restore point", principal: "job:weekly-report", action: "restore_point_create", effect: policy.Confirm, rule: "default:write"},

@@ -6,6 +6,8 @@ import (
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/interpreter"
+
+	"github.com/supaops/supaops/internal/sqlkind"
 )
 
 // activation hands an Input to CEL without copying it into a map. One is built
@@ -14,6 +16,7 @@ type activation struct {
 	in         *Input
 	args       map[string]any
 	identities []string // principal first, then Identities; built on first use
+	sql        *sqlkind.Summary
 }
 
 func newActivation(in *Input) *activation {
@@ -50,6 +53,15 @@ func (a *activation) ResolveName(name string) (any, bool) {
 		return a.in.Organization, true
 	case "surface":
 		return a.in.Surface, true
+	case "sql":
+		if a.sql == nil {
+			a.sql = a.in.SQL
+			if a.sql == nil {
+				// No SQL: no statements, no kinds, nothing written.
+				a.sql = &sqlkind.Summary{}
+			}
+		}
+		return a.sql, true
 	}
 	return nil, false
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/supaops/supaops/internal/sqlkind"
 )
 
 // benchPolicy has 100 rules. The call benchmarked passes over 90 rules on
@@ -74,4 +76,37 @@ func BenchmarkDecide100Rules(b *testing.B) {
 			p.Decide(context.Background(), in)
 		}
 	})
+}
+
+// BenchmarkDecideSQL is a call whose SQL a deny rule and a confirm rule read,
+// as the shipped policies do; the classification is precomputed.
+func BenchmarkDecideSQL(b *testing.B) {
+	p, err := Parse("bench.yaml", yamlDoc(header+`rules:
+	- name: no-drop
+		effect: deny
+		actions: [database_query, migration_apply]
+		when: 'sql.kinds.exists(k, k in ["drop", "drop_column", "truncate"])'
+	- name: dynamic
+		effect: confirm
+		actions: [database_query, migration_apply]
+		when: 'sql.dynamic'
+`), testOpts())
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := Input{
+		Principal: "mcp:local", Surface: "mcp", Action: act(b, "migration_apply"), Project: "abcdefghij",
+		Args: map[string]any{"query": "create table t (id int); insert into t values (1)", "rollback": "drop table t"},
+		SQL: &sqlkind.Summary{
+			Result: sqlkind.Result{Statements: 2, Kinds: []string{"create_table", "insert"}, Writes: true},
+			Args:   map[string]sqlkind.Result{"query": {Statements: 2, Kinds: []string{"create_table", "insert"}, Writes: true}},
+		},
+	}
+	if d := p.Decide(context.Background(), in); d.Rule != "default:destructive" || len(d.Warnings) > 0 {
+		b.Fatalf("decided %+v", d)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Decide(context.Background(), in)
+	}
 }

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/ext"
+
+	"github.com/supaops/supaops/internal/sqlkind"
 )
 
 // DefaultCostLimit bounds one condition's evaluation in CEL cost units (about
@@ -23,10 +26,18 @@ const (
 	interruptEvery = 100
 )
 
+// sqlType is the CEL name of sqlkind.Summary, the type of the variable sql.
+// Its fields are the JSON names: statements, kinds, writes, dynamic, and args
+// (a map from argument name to the same fields but args).
+const sqlType = "sqlkind.Summary"
+
 // newConditionEnv declares the variables a condition may read. Numbers in
-// args are doubles (JSON) or ints (json.Number holding an integer).
+// args are doubles (JSON) or ints (json.Number holding an integer). sql is
+// typed, so a misspelt field (sql.kind) is a load error, not a failed
+// evaluation.
 func newConditionEnv() (*cel.Env, error) {
 	env, err := cel.NewEnv(
+		ext.NativeTypes(reflect.TypeFor[sqlkind.Summary](), ext.ParseStructTag("json")),
 		cel.Variable("args", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("action", cel.StringType),
 		cel.Variable("toolset", cel.StringType),
@@ -36,6 +47,7 @@ func newConditionEnv() (*cel.Env, error) {
 		cel.Variable("project", cel.StringType),
 		cel.Variable("organization", cel.StringType),
 		cel.Variable("surface", cel.StringType),
+		cel.Variable("sql", cel.ObjectType(sqlType)),
 		ext.Strings(),
 		cel.CrossTypeNumericComparisons(true),
 		cel.DefaultUTCTimeZone(true),
@@ -53,8 +65,9 @@ func newConditionEnv() (*cel.Env, error) {
 
 // condition is a compiled when: expression.
 type condition struct {
-	src string
-	prg cel.Program
+	src     string
+	prg     cel.Program
+	readSQL bool // it reads the variable sql
 }
 
 // conditionProblem is a compile error with its place inside the expression.
@@ -91,7 +104,17 @@ func compileCondition(env *cel.Env, src string, costLimit uint64) (*condition, [
 		// OptOptimize compiles constant regexes here, so a bad regex lands here.
 		return nil, []conditionProblem{{reason: err.Error()}}
 	}
-	return &condition{src: src, prg: prg}, nil
+	return &condition{src: src, prg: prg, readSQL: references(ast, "sql")}, nil
+}
+
+// references reports whether a checked expression reads the variable name.
+func references(ast *cel.Ast, name string) bool {
+	for _, ref := range ast.NativeRep().ReferenceMap() {
+		if ref.Name == name && ref.Value == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // eval runs the condition. Any failure is an error for the caller to treat

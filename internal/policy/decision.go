@@ -2,6 +2,7 @@ package policy
 
 import (
 	"github.com/supaops/supaops/internal/action"
+	"github.com/supaops/supaops/internal/sqlkind"
 )
 
 // Input is one call as the policy sees it.
@@ -25,6 +26,12 @@ type Input struct {
 	// Organization is the slug of the organization the call (or its project)
 	// belongs to, resolved by the caller; org: selectors match it.
 	Organization string
+	// SQL is the classification of the call's SQL-bearing arguments
+	// (sqlkind.Summarize), made by the caller: the policy never parses. Nil
+	// when the action has none; conditions then see no statements. A caller
+	// must set it for every action with SQL-bearing arguments, or rules on
+	// sql see nothing.
+	SQL *sqlkind.Summary
 }
 
 // Decision is the policy's answer, naming the rule that made it.

@@ -12,6 +12,18 @@
 //     other pattern needs the call to name what it matches.
 //   - when: a CEL condition that must evaluate to true.
 //
+// Conditions read args, action, toolset, risk, principal, identities,
+// project, organization, surface and sql. sql is the caller's classification
+// of the call's SQL-bearing arguments (Input.SQL, from sqlkind.Summarize; the
+// policy never parses SQL): sql.statements (int), sql.kinds (list of
+// statement kinds, e.g. "select", "drop", "do"), sql.writes and sql.dynamic
+// (bool) over all of them, and sql.args, a map from argument name ("query",
+// "rollback") to the same four fields for that argument. A call without SQL
+// sees 0, [], false, false and an empty map, not an error, so an allow rule
+// on SQL should also require the argument to have been classified:
+// '"query" in sql.args && !sql.writes'. sql is typed: a misspelt field is
+// a load error.
+//
 // Globs follow path.Match ('*' does not cross '/'), except that a lone "*"
 // matches anything.
 //

@@ -3,16 +3,22 @@ package policy
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+
+	"github.com/supaops/supaops/internal/sqlkind"
 )
 
 // Explanation is a decision with the story of every rule: whether it applied
 // and, if not, the first thing that did not match.
 type Explanation struct {
-	Policy   string      `json:"policy"`
-	Digest   string      `json:"digest"`
-	Decision Decision    `json:"decision"`
-	Rules    []RuleTrace `json:"rules"`
+	Policy   string   `json:"policy"`
+	Digest   string   `json:"digest"`
+	Decision Decision `json:"decision"`
+	// SQL is the classification of the call's SQL the conditions saw as sql.
+	SQL   *sqlkind.Summary `json:"sql,omitempty"`
+	Rules []RuleTrace      `json:"rules"`
 }
 
 // RuleTrace is one rule's part in an explanation.
@@ -32,7 +38,7 @@ type RuleTrace struct {
 // Explain decides the call and traces every rule, in file order. Every
 // condition whose selectors match is evaluated, so it costs more than Decide.
 func (p *Policy) Explain(ctx context.Context, in Input) Explanation {
-	ex := Explanation{Policy: p.name, Digest: p.digest, Decision: p.Decide(ctx, in)}
+	ex := Explanation{Policy: p.name, Digest: p.digest, Decision: p.Decide(ctx, in), SQL: in.SQL}
 	if _, ok := precheck(ctx, &in); !ok {
 		return ex
 	}
@@ -130,6 +136,12 @@ func (e Explanation) String() string {
 	if e.Policy != "" {
 		fmt.Fprintf(&b, "policy: %s (sha256 %.12s)\n", e.Policy, e.Digest)
 	}
+	if e.SQL != nil {
+		fmt.Fprintf(&b, "sql: %s\n", sqlLine(e.SQL.Result))
+		for _, name := range slices.Sorted(maps.Keys(e.SQL.Args)) {
+			fmt.Fprintf(&b, "  %s: %s\n", name, sqlLine(e.SQL.Args[name]))
+		}
+	}
 	for _, t := range e.Rules {
 		mark := "skip"
 		switch {
@@ -144,6 +156,24 @@ func (e Explanation) String() string {
 		}
 	}
 	return b.String()
+}
+
+// sqlLine renders a classification: "2 statements (select, drop); writes".
+func sqlLine(r sqlkind.Result) string {
+	s := fmt.Sprintf("%d statements", r.Statements)
+	if r.Statements == 1 {
+		s = "1 statement"
+	}
+	if len(r.Kinds) > 0 {
+		s += " (" + strings.Join(r.Kinds, ", ") + ")"
+	}
+	if r.Writes {
+		s += "; writes"
+	}
+	if r.Dynamic {
+		s += "; dynamic"
+	}
+	return s
 }
 
 func identities(in *Input) string {

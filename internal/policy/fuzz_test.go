@@ -21,6 +21,7 @@ func fuzzInputs() []Input {
 			Action: acts[7], Project: "abcdefghij", Organization: "acme",
 			Args: map[string]any{"query": "drop table x", "n": json.Number("3"), "l": []any{1.0, "a", nil}, "m": map[string]any{"k": true}}},
 		{Principal: "mcp:token:ci", Surface: "mcp", Action: acts[4], Args: map[string]any{}},
+		{Principal: "mcp:local", Surface: "mcp", Action: acts[8], Args: map[string]any{"query": "x", "rollback": "y"}, SQL: sqlSummary()},
 	}
 }
 
@@ -93,6 +94,7 @@ func FuzzCondition(f *testing.F) {
 		`args.missing == 1`, `"slack:channel:C1" in identities`, `args.l.exists(x, x == 1)`,
 		`[1,2,3].map(x, [1,2,3].map(y, x * y)).size() > 0`, `1/0 == 1`, `args.n + 1 == 4`,
 		`size(principal) > 0 && surface.startsWith("s")`, `(`, `action`, `a.b.c`, "\x00", `"\u00ff".matches("[")`,
+		`"drop" in sql.kinds`, `sql.args.rollback.dynamic`, `sql.kind`,
 	} {
 		f.Add(seed)
 	}

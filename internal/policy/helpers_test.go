@@ -26,6 +26,8 @@ func testActions() []*action.Action {
 		mk("migration_apply", "database", action.Destructive),
 		mk("restore_point_create", "backups", action.Write),
 		mk("organization_get", "account", action.Read),
+		mk("migration_upsert", "database", action.Write),
+		mk("migration_update", "database", action.Write),
 	}
 }
 

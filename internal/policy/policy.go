@@ -62,6 +62,18 @@ func (p *Policy) UsesOrganizations() bool {
 	return false
 }
 
+// UsesSQL reports whether any condition reads sql, so callers classify a
+// call's SQL (which compiles the parser on first use, seconds) only when it
+// can matter.
+func (p *Policy) UsesSQL() bool {
+	for _, r := range p.rules {
+		if r.cond != nil && r.cond.readSQL {
+			return true
+		}
+	}
+	return false
+}
+
 // Name is the name the policy was loaded under (its path, for a file).
 func (p *Policy) Name() string { return p.name }
 
