@@ -12,6 +12,7 @@ import (
 	"github.com/supaops/supaops/internal/outcome"
 	"github.com/supaops/supaops/internal/policy"
 	"github.com/supaops/supaops/internal/principal"
+	"github.com/supaops/supaops/internal/sqlkind"
 	"github.com/supaops/supaops/internal/textargs"
 	"github.com/supaops/supaops/internal/tools"
 )
@@ -98,9 +99,17 @@ func runPolicyExplain(ctx context.Context, args []string, getenv func(string) st
 	if *project == "" && act.Target != nil {
 		*project, _ = callArgs[act.Target.Project].(string)
 	}
+	var sql *sqlkind.Summary
+	if len(act.SQL) > 0 {
+		sum, err := sqlkind.Summarize(ctx, callArgs, act.SQL)
+		if err != nil {
+			return fmt.Errorf("policy explain: the call would be refused before any rule is asked: %w", err)
+		}
+		sql = &sum
+	}
 	ex := a.Policy().Explain(ctx, policy.Input{
 		Principal: caller, Identities: ids, Surface: *surface, Action: &act.Action,
-		Args: callArgs, Project: *project, Branch: *branch, Organization: *org,
+		Args: callArgs, Project: *project, Branch: *branch, Organization: *org, SQL: sql,
 	})
 	if *format == "json" {
 		enc := json.NewEncoder(stdout)

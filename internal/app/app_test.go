@@ -108,3 +108,45 @@ func TestIntentsAndOutcomesAreLinked(t *testing.T) {
 		t.Fatalf("report %+v %v", report, err)
 	}
 }
+
+// The shipped default policy decides on what SQL runs, in every SQL
+// argument, whatever its spelling; SQL it cannot classify is refused.
+func TestDefaultPolicyOnSQL(t *testing.T) {
+	a := apptest.New(t, apptest.Options{})
+	ref := a.Sandbox.Seed().ProjectRef
+	tests := []struct {
+		name   string
+		action string
+		args   map[string]any
+		rule   string // "" means it gets past the SQL rules (to confirmation or the API)
+	}{
+		{"a plain read", "database_query_read_only", map[string]any{"query": "select * from todos"}, ""},
+		{"drop spelt out", "database_query_read_only", map[string]any{"query": "DROP TABLE users"}, "no-drop-or-truncate"},
+		{"drop built at run time", "database_query_read_only", map[string]any{"query": "DO $$BEGIN EXECUTE 'DR'||'OP TABLE users'; END$$"}, "no-drop-or-truncate"},
+		{"a decoded string", "database_query_read_only", map[string]any{"query": `DO $$BEGIN EXECUTE convert_from('\x44524f50205441424c45207573657273', 'UTF8'); END$$`}, "no-dynamic-sql"},
+		{"drop in a rollback", "migration_upsert", map[string]any{"query": "create table t (id int)", "rollback": "drop table t"}, "no-drop-or-truncate"},
+		{"the word drop in a string is no drop", "database_query_read_only", map[string]any{"query": "select 'drop table users' as s"}, ""},
+		{"SQL that does not parse", "database_query_read_only", map[string]any{"query": "selec * frm"}, "builtin:sql-unparsed"},
+		{"SQL over the limit", "database_query_read_only", map[string]any{"query": "select 1;" + strings.Repeat(" ", 2<<20)}, "builtin:sql-too-large"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.args["ref"] = ref
+			_, err := a.Pipeline.Call(context.Background(), pipeline.Request{Principal: "mcp:local", Action: tt.action, Args: tt.args})
+			var e *pipeline.NotAllowedError
+			refusedBySQL := errors.As(err, &e) && e.Decision.Effect == pipeline.Deny
+			switch {
+			case tt.rule == "" && refusedBySQL:
+				t.Fatalf("refused: %v", err)
+			case tt.rule != "" && (!refusedBySQL || e.Decision.Rule != tt.rule):
+				t.Fatalf("got %v, want a denial by %s", err, tt.rule)
+			}
+			if tt.rule == "builtin:sql-unparsed" && !strings.Contains(err.Error(), "could not be parsed") {
+				t.Errorf("the refusal must say why: %v", err)
+			}
+			if tt.rule == "builtin:sql-too-large" && !strings.Contains(err.Error(), "the limit is") {
+				t.Errorf("the refusal must give the limit: %v", err)
+			}
+		})
+	}
+}

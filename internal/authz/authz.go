@@ -99,7 +99,7 @@ func (a *Authorizer) Authorize(ctx context.Context, call pipeline.Call) (pipelin
 	in := policy.Input{
 		Principal: call.Principal, Identities: call.Identities, Surface: call.Surface,
 		Action: &call.Action.Action, Args: call.Args, Project: call.Project, Branch: call.Branch,
-		Organization: call.Organization,
+		Organization: call.Organization, SQL: call.SQL,
 	}
 	pol := a.cfg.Policy()
 	d := pol.Decide(ctx, in)
@@ -172,6 +172,7 @@ func (a *Authorizer) approve(ctx context.Context, call pipeline.Call, b consent.
 	}
 	approval, err := a.cfg.Consent.RequestApproval(ctx, b, max(1, d.Approvals), d.Approvers, pol.ApprovalTTL(), consent.Details{
 		Summary: summary, Identities: call.Identities, Surface: call.Surface, Organization: call.Organization, Branch: call.Branch,
+		SQL: call.SQL,
 	})
 	if err != nil {
 		return pipeline.Decision{}, fmt.Errorf("requesting approval: %w", err)
@@ -223,6 +224,7 @@ func (a *Authorizer) recheck(ctx context.Context, id, approver string, identitie
 	d := a.cfg.Policy().Decide(ctx, policy.Input{
 		Principal: req.Binding.Principal, Identities: req.Identities, Surface: req.Surface,
 		Action: act, Args: req.Summary, Project: project, Branch: branch, Organization: req.Organization,
+		SQL: req.SQL,
 	})
 	if d.Effect != policy.Approve {
 		return req, fmt.Errorf("%w: it now says %s (rule %s)", ErrPolicyChanged, d.Effect, d.Rule)

@@ -10,6 +10,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/supaops/supaops/internal/redact"
+	"github.com/supaops/supaops/internal/sqlkind"
 	"github.com/supaops/supaops/internal/store"
 )
 
@@ -42,17 +43,20 @@ type Approval struct {
 	// Summary is what approvers are shown of the call: redacted arguments.
 	Summary map[string]any `json:"summary,omitempty"`
 	// Identities, Surface and Organization are the requester's context (see Details).
-	Identities   []string  `json:"identities,omitempty"`
-	Surface      string    `json:"surface,omitempty"`
-	Organization string    `json:"organization,omitempty"`
-	Branch       string    `json:"branch,omitempty"`
-	CreatedAt    time.Time `json:"created_at"`
-	ExpiresAt    time.Time `json:"expires_at"`
-	Votes        []Vote    `json:"votes,omitempty"`
-	DeniedBy     string    `json:"denied_by,omitempty"`
-	DenyReason   string    `json:"deny_reason,omitempty"`
-	DeniedAt     time.Time `json:"denied_at,omitzero"`
-	UsedAt       time.Time `json:"used_at,omitzero"`
+	Identities   []string `json:"identities,omitempty"`
+	Surface      string   `json:"surface,omitempty"`
+	Organization string   `json:"organization,omitempty"`
+	Branch       string   `json:"branch,omitempty"`
+	// SQL is what the call's SQL would run, as classified when it was
+	// requested: the policy is asked again with it.
+	SQL        *sqlkind.Summary `json:"sql,omitempty"`
+	CreatedAt  time.Time        `json:"created_at"`
+	ExpiresAt  time.Time        `json:"expires_at"`
+	Votes      []Vote           `json:"votes,omitempty"`
+	DeniedBy   string           `json:"denied_by,omitempty"`
+	DenyReason string           `json:"deny_reason,omitempty"`
+	DeniedAt   time.Time        `json:"denied_at,omitzero"`
+	UsedAt     time.Time        `json:"used_at,omitzero"`
 
 	// Status is worked out when the request is read.
 	Status Status `json:"status"`
@@ -118,6 +122,8 @@ type Details struct {
 	Organization string
 	// Branch is the branch the call is about, if any.
 	Branch string
+	// SQL is the classification of the call's SQL, if any.
+	SQL *sqlkind.Summary
 }
 
 // RequestApproval records a request for needed of the approvers (path.Match
@@ -168,7 +174,7 @@ func (m *Manager) newApproval(b Binding, needed int, approvers []string, ttl tim
 	a := Approval{
 		ID: id, Binding: b, Needed: max(needed, 1), Approvers: approvers,
 		CreatedAt: now, ExpiresAt: exp,
-		Identities: append([]string(nil), details.Identities...), Surface: details.Surface, Organization: details.Organization, Branch: details.Branch,
+		Identities: append([]string(nil), details.Identities...), Surface: details.Surface, Organization: details.Organization, Branch: details.Branch, SQL: details.SQL,
 	}
 	if details.Summary != nil {
 		a.Summary, _ = redact.Redactor{}.Value(details.Summary).(map[string]any)

@@ -35,14 +35,21 @@ type Shown struct {
 	// identifies the whole value.
 	HiddenBytes int    `json:"hidden_bytes,omitempty"`
 	SHA256      string `json:"sha256,omitempty"`
+	// Note says what a value means beyond its text, e.g. the statements a
+	// SQL argument would run.
+	Note string `json:"note,omitempty"`
 }
 
-// String is the argument on one line, saying what is hidden.
+// String is the argument, saying what is hidden and what it means.
 func (s Shown) String() string {
-	if s.HiddenBytes == 0 {
-		return s.Name + ": " + s.Text
+	out := s.Name + ": " + s.Text
+	if s.HiddenBytes > 0 {
+		out = fmt.Sprintf("%s: %s… [%d more bytes not shown; the whole value has sha256 %s]", s.Name, s.Text, s.HiddenBytes, s.SHA256)
 	}
-	return fmt.Sprintf("%s: %s… [%d more bytes not shown; the whole value has sha256 %s]", s.Name, s.Text, s.HiddenBytes, s.SHA256)
+	if s.Note != "" {
+		out += " [" + s.Note + "]"
+	}
+	return out
 }
 
 // Display lays out redacted arguments for consent, sorted by name. Values

@@ -155,8 +155,12 @@ func TestConfirmShowsWhatItRuns(t *testing.T) {
 	if res.IsError {
 		t.Fatalf("want the prompt, got %s", text(res))
 	}
-	if msg, _ := e.message.Load().(string); !strings.Contains(msg, "drop table users;") {
+	msg, _ = e.message.Load().(string)
+	if !strings.Contains(msg, "drop table users;") {
 		t.Errorf("the SQL's end is not shown:\n%.300s", msg)
+	}
+	if !strings.Contains(msg, "302 statement(s): create_table, insert, drop; writes") {
+		t.Errorf("the prompt does not say what the SQL runs:\n%s", msg[len(msg)-300:])
 	}
 	huge := strings.Repeat("insert into t values (1);\n", 2000)
 	before := e.asked.Load()

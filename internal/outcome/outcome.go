@@ -18,6 +18,7 @@ import (
 	"github.com/supaops/supaops/internal/consent"
 	"github.com/supaops/supaops/internal/pipeline"
 	"github.com/supaops/supaops/internal/redact"
+	"github.com/supaops/supaops/internal/sqlkind"
 	"github.com/supaops/supaops/internal/tools"
 )
 
@@ -193,11 +194,36 @@ func (o *Outcome) fromNotAllowed(e *pipeline.NotAllowedError) {
 		o.Decision.Reason = err.Error()
 		return
 	}
+	if e.Statements != nil {
+		for i := range shown {
+			if r, ok := e.Statements.Args[shown[i].Name]; ok {
+				shown[i].Note = describeSQL(r)
+			}
+		}
+	}
 	o.Challenge = &Challenge{
 		Action: e.Action, Risk: e.Risk, Project: e.Project, Branch: e.Branch, Organization: e.Organization,
 		Args: shown, Rule: d.Rule, Reason: d.Reason, Token: d.Token, ExpiresAt: d.ExpiresAt,
 		ApprovalID: d.ApprovalID, Approvers: d.Approvers, Approvals: max(1, d.Approvals),
 	}
+}
+
+// describeSQL says in a few words what SQL would run, for the person asked
+// to consent to it.
+func describeSQL(r sqlkind.Result) string {
+	if r.Statements == 0 {
+		return "no statements"
+	}
+	s := fmt.Sprintf("%d statement(s): %s", r.Statements, strings.Join(r.Kinds, ", "))
+	switch {
+	case r.Dynamic:
+		s += "; builds and runs SQL at run time, which cannot be checked before it runs"
+	case r.Writes:
+		s += "; writes"
+	default:
+		s += "; reads only"
+	}
+	return s
 }
 
 func (o *Outcome) fromAPI(e *client.APIError) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/supaops/supaops/internal/action"
+	"github.com/supaops/supaops/internal/sqlkind"
 )
 
 // Effect is what a policy decides for a call.
@@ -48,8 +49,10 @@ type NotAllowedError struct {
 	// as it was worked out; Args its arguments, redacted.
 	Project, Branch, Organization string
 	Args                          map[string]any
-	// SQL names the arguments that carry SQL: shown whole when consent is asked.
-	SQL []string
+	// SQL names the arguments that carry SQL: shown whole when consent is
+	// asked, with what Statements says they would run.
+	SQL        []string
+	Statements *sqlkind.Summary
 }
 
 func (e *NotAllowedError) Error() string {

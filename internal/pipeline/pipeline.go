@@ -21,6 +21,7 @@ import (
 	"github.com/supaops/supaops/internal/principal"
 	"github.com/supaops/supaops/internal/redact"
 	"github.com/supaops/supaops/internal/scope"
+	"github.com/supaops/supaops/internal/sqlkind"
 	"github.com/supaops/supaops/internal/tools"
 )
 
@@ -62,7 +63,10 @@ type Call struct {
 	Organization string
 	// OrganizationID is an organization named by id, to resolve to a slug.
 	OrganizationID string
-	Confirmation   string
+	// SQL is what the action's SQL-bearing arguments would run, by
+	// statement kind; nil when the action carries no SQL.
+	SQL          *sqlkind.Summary
+	Confirmation string
 }
 
 // Authorizer decides whether a call may go ahead.
@@ -254,6 +258,15 @@ type callState struct {
 	intent   uint64 // the intent's sequence number, once recorded
 }
 
+// sqlRule names why SQL was refused before any policy rule was asked.
+func sqlRule(err error) string {
+	var tooLarge *sqlkind.TooLargeError
+	if errors.As(err, &tooLarge) {
+		return "builtin:sql-too-large"
+	}
+	return "builtin:sql-unparsed"
+}
+
 // tokenMasker is an API client that can mask its own access token in a
 // redactor without handing the token out (client.Caller).
 type tokenMasker interface {
@@ -359,6 +372,15 @@ func (p *Pipeline) call(ctx context.Context, req Request, st *callState) (*Resul
 	if r := req.Scope.CheckAction(a); r != nil {
 		return nil, p.notAllowed(call, rec, refuse(r.Rule, r.Reason))
 	}
+	if len(a.SQL) > 0 {
+		// The policy decides on what SQL runs, not on how it is spelt;
+		// SQL that cannot be classified is refused (fail closed).
+		sum, err := sqlkind.Summarize(ctx, args, a.SQL)
+		if err != nil {
+			return nil, p.notAllowed(call, rec, refuse(sqlRule(err), st.redactor.Text(err.Error())))
+		}
+		call.SQL = &sum
+	}
 	if p.resolver != nil {
 		named := call.Branch
 		if named == "" {
@@ -452,7 +474,7 @@ func (p *Pipeline) notAllowed(call Call, rec *Record, d Decision) *NotAllowedErr
 	return &NotAllowedError{
 		Action: call.Action.Name, Risk: call.Action.Risk, Decision: d,
 		Project: call.Project, Branch: call.Branch, Organization: call.Organization, Args: rec.Args,
-		SQL: call.Action.SQL,
+		SQL: call.Action.SQL, Statements: call.SQL,
 	}
 }
 

@@ -65,9 +65,11 @@ func newConditionEnv() (*cel.Env, error) {
 
 // condition is a compiled when: expression.
 type condition struct {
-	src     string
-	prg     cel.Program
-	readSQL bool // it reads the variable sql
+	src string
+	prg cel.Program
+	// reads says which of the variables that cost the caller work to fill
+	// (sql, project, organization) the condition reads.
+	reads map[string]bool
 }
 
 // conditionProblem is a compile error with its place inside the expression.
@@ -104,7 +106,11 @@ func compileCondition(env *cel.Env, src string, costLimit uint64) (*condition, [
 		// OptOptimize compiles constant regexes here, so a bad regex lands here.
 		return nil, []conditionProblem{{reason: err.Error()}}
 	}
-	return &condition{src: src, prg: prg, readSQL: references(ast, "sql")}, nil
+	reads := map[string]bool{}
+	for _, name := range []string{"sql", "project", "organization"} {
+		reads[name] = references(ast, name)
+	}
+	return &condition{src: src, prg: prg, reads: reads}, nil
 }
 
 // references reports whether a checked expression reads the variable name.

@@ -318,7 +318,7 @@ func TestDecideActionsNotSeenAtLoad(t *testing.T) {
 	}
 }
 
-func TestUsesOrganizations(t *testing.T) {
+func TestUsesTargets(t *testing.T) {
 	tests := []struct {
 		name string
 		rule string
@@ -328,7 +328,10 @@ func TestUsesOrganizations(t *testing.T) {
 		{"org selector", "  - {name: r, effect: deny, projects: [\"org:acme\"]}\n", true},
 		{"org in an exception", "  - {name: r, effect: deny, except_projects: [\"org:acme\"]}\n", true},
 		{"condition reads organization", "  - {name: r, effect: deny, when: 'organization == \"acme\"'}\n", true},
-		{"refs only", "  - {name: r, effect: deny, projects: [\"abc*\"]}\n", false},
+		{"refs", "  - {name: r, effect: deny, projects: [\"abc*\"]}\n", true},
+		{"condition reads project", "  - {name: r, effect: deny, when: 'project == \"abc\"'}\n", true},
+		{"any project", "  - {name: r, effect: deny, projects: [\"*\"]}\n", false},
+		{"the word project in a string only", "  - {name: r, effect: deny, when: 'principal == \"project\"'}\n", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -337,8 +340,8 @@ func TestUsesOrganizations(t *testing.T) {
 				src += "rules:\n" + tt.rule
 			}
 			p := mustParse(t, src)
-			if got := p.UsesOrganizations(); got != tt.want {
-				t.Errorf("UsesOrganizations() = %v, want %v", got, tt.want)
+			if got := p.UsesTargets(); got != tt.want {
+				t.Errorf("UsesTargets() = %v, want %v", got, tt.want)
 			}
 		})
 	}

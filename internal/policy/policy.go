@@ -3,7 +3,6 @@ package policy
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/supaops/supaops/internal/action"
@@ -43,31 +42,12 @@ func (p *Policy) candidatesFor(a *action.Action) []*rule {
 	return p.ordered
 }
 
-// UsesOrganizations reports whether any rule reads the project's
-// organization (an org: selector, or a condition naming organization), so
-// callers resolve it only when it can matter: resolving costs an API call.
-func (p *Policy) UsesOrganizations() bool {
-	for _, r := range p.rules {
-		for _, set := range []projectSet{r.projects, r.exceptProjects} {
-			for _, sel := range set {
-				if sel.org {
-					return true
-				}
-			}
-		}
-		if r.cond != nil && strings.Contains(r.cond.src, "organization") {
-			return true
-		}
-	}
-	return false
-}
-
 // UsesSQL reports whether any condition reads sql, so callers classify a
 // call's SQL (which compiles the parser on first use, seconds) only when it
 // can matter.
 func (p *Policy) UsesSQL() bool {
 	for _, r := range p.rules {
-		if r.cond != nil && r.cond.readSQL {
+		if r.cond != nil && r.cond.reads["sql"] {
 			return true
 		}
 	}

@@ -1,7 +1,5 @@
 package policy
 
-import "strings"
-
 // UsesTargets reports whether any rule looks at what a call is about: a
 // project selector other than a lone "*", an org: selector, or a condition
 // naming project or organization. Only then must a caller resolve a branch
@@ -15,7 +13,7 @@ func (p *Policy) UsesTargets() bool {
 				}
 			}
 		}
-		if r.cond != nil && (strings.Contains(r.cond.src, "project") || strings.Contains(r.cond.src, "organization")) {
+		if r.cond != nil && (r.cond.reads["project"] || r.cond.reads["organization"]) {
 			return true
 		}
 	}

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -17,7 +18,11 @@ func (a *Action) Example(known map[string]any) map[string]any {
 			args[p.Name] = v
 			continue
 		}
-		if p.Required {
+		switch {
+		case p.Required && slices.Contains(a.SQL, p.Name):
+			// SQL is classified before it is sent: a placeholder must parse.
+			args[p.Name] = "select 1"
+		case p.Required:
 			args[p.Name] = exampleValue(a.properties[p.Name], 0)
 		}
 	}
