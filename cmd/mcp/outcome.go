@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/supaops/supaops/internal/outcome"
+	"github.com/supaops/supaops/internal/tools"
 )
 
 // cliError words an outcome that is not a success for a terminal: what
@@ -41,16 +42,7 @@ func cliError(o outcome.Outcome) error {
 		}
 		b.WriteString(" (list them with `supaops-mcp actions`)")
 	case outcome.InvalidInput:
-		fmt.Fprintf(&b, "invalid arguments for %s: ", o.Action)
-		for i, p := range o.Problems {
-			if i > 0 {
-				b.WriteString("; ")
-			}
-			if p.Field != "" {
-				b.WriteString(p.Field + ": ")
-			}
-			b.WriteString(p.Problem)
-		}
+		fmt.Fprintf(&b, "invalid arguments for %s: %s", o.Action, tools.ProblemsText(o.Problems))
 		switch {
 		case len(o.Valid) > 0:
 			fmt.Fprintf(&b, "\nvalid arguments: %s", strings.Join(o.Valid, ", "))

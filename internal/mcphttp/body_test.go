@@ -2,7 +2,6 @@ package mcphttp
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -120,14 +119,7 @@ func TestBodyDeadlineLifted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res := make(chan string, 1)
-		go func() {
-			got, err := callText(context.Background(), c, "sleep")
-			if err != nil {
-				got = err.Error()
-			}
-			res <- got
-		}()
+		res := callAsync(c, "sleep")
 		f.waitStarted(t, 1)
 		time.Sleep(4 * timeout) // past the deadline it would have had
 		f.releaseAll()

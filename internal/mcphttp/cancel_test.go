@@ -1,7 +1,6 @@
 package mcphttp
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -58,14 +57,7 @@ func TestCancelOnlyOwnCalls(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res := make(chan string, 1)
-		go func() {
-			got, err := callText(context.Background(), c, "sleep")
-			if err != nil {
-				got = err.Error()
-			}
-			res <- got
-		}()
+		res := callAsync(c, "sleep")
 		f.waitStarted(t, 1)
 		// The client numbers its requests from 1; try them all, as numbers
 		// and as strings (mcp-go's key does not tell them apart).

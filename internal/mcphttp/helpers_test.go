@@ -288,3 +288,16 @@ func writeFile(t testing.TB, content string, mode os.FileMode) string {
 	}
 	return p
 }
+
+// callAsync starts a tool call and hands back its text, or its error's.
+func callAsync(c *client.Client, tool string) <-chan string {
+	res := make(chan string, 1)
+	go func() {
+		got, err := callText(context.Background(), c, tool)
+		if err != nil {
+			got = err.Error()
+		}
+		res <- got
+	}()
+	return res
+}

@@ -1,7 +1,6 @@
 package mcphttp
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -380,14 +379,7 @@ func TestSessionInUseSurvives(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := make(chan string, 1)
-	go func() {
-		got, err := callText(context.Background(), c, "sleep")
-		if err != nil {
-			got = err.Error()
-		}
-		res <- got
-	}()
+	res := callAsync(c, "sleep")
 	f.waitStarted(t, 1)
 	for range 10 {
 		initialize(t, url, tokenCI)

@@ -9,6 +9,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/supaops/supaops/internal/outcome"
+	"github.com/supaops/supaops/internal/tools"
 )
 
 // failure words an outcome as a tool result a model can act on: isError
@@ -63,17 +64,7 @@ func unknownAction(name string, suggestions []string) *mcp.CallToolResult {
 
 func (s *Server) invalidArguments(o outcome.Outcome) *mcp.CallToolResult {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Invalid arguments for %s; nothing was sent. ", o.Action)
-	for i, p := range o.Problems {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		if p.Field != "" {
-			b.WriteString(p.Field + ": ")
-		}
-		b.WriteString(p.Problem)
-	}
-	b.WriteString(".")
+	fmt.Fprintf(&b, "Invalid arguments for %s; nothing was sent. %s.", o.Action, tools.ProblemsText(o.Problems))
 	valid := o.Valid
 	if a, err := s.reg.Lookup(o.Action); err == nil && s.profile.scoped(a) {
 		// The project is filled in by the server; offering it would invite a mistake.

@@ -32,10 +32,10 @@ type InputError struct {
 	Valid []string `json:"valid,omitempty"`
 }
 
-func (e *InputError) Error() string {
+// ProblemsText lists problems on one line: "field: problem; field: problem".
+func ProblemsText(problems []FieldProblem) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "invalid arguments for %s: ", e.Action)
-	for i, p := range e.Problems {
+	for i, p := range problems {
 		if i > 0 {
 			b.WriteString("; ")
 		}
@@ -44,6 +44,12 @@ func (e *InputError) Error() string {
 		}
 		b.WriteString(p.Problem)
 	}
+	return b.String()
+}
+
+func (e *InputError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "invalid arguments for %s: %s", e.Action, ProblemsText(e.Problems))
 	if len(e.Valid) > 0 {
 		fmt.Fprintf(&b, " (valid arguments: %s)", strings.Join(e.Valid, ", "))
 	} else if e.Valid != nil {
