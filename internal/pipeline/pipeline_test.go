@@ -424,12 +424,20 @@ func TestDecodeShapes(t *testing.T) {
 
 func TestPollRequest(t *testing.T) {
 	api := &fakeAPI{resp: jsonResponse(201, `{"workflow_run_id":"run-7","message":"ok"}`)}
-	p := newPipeline(t, api, AllowAll{}, nil)
-	res, err := p.Call(context.Background(), Request{Action: "branch_push", Args: map[string]any{"branch_id_or_ref": ref}, Principal: "job:x"})
+	reg, err := tools.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Poll == nil || res.Poll.Action != "action_run_get" || res.Poll.Args["run_id"] != "run-7" || res.Poll.Args["ref"] != ref || res.Poll.Principal != "job:x" {
+	// The poll keeps the caller's scope: a branch of the scoped project.
+	p, err := New(Config{Registry: reg, API: api, Authorizer: AllowAll{}, Resolver: fixedResolver{ref, "acme"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Call(context.Background(), Request{Action: "branch_push", Args: map[string]any{"branch_id_or_ref": ref}, Principal: "job:x", Scope: scope.Scope{Project: ref}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Poll == nil || res.Poll.Action != "action_run_get" || res.Poll.Args["run_id"] != "run-7" || res.Poll.Args["ref"] != ref || res.Poll.Principal != "job:x" || res.Poll.Scope != (scope.Scope{Project: ref}) {
 		t.Errorf("poll %+v", res.Poll)
 	}
 }

@@ -31,7 +31,7 @@ func pollRequest(a *tools.Action, args map[string]any, data any, orig Request) *
 		}
 		pollArgs[name] = v
 	}
-	return &Request{Action: a.Poll.Action, Args: pollArgs, Principal: orig.Principal, Identities: orig.Identities, Surface: orig.Surface}
+	return &Request{Action: a.Poll.Action, Args: pollArgs, Principal: orig.Principal, Identities: orig.Identities, Surface: orig.Surface, Scope: orig.Scope}
 }
 
 // lookup reads a dotted path from a JSON value.
