@@ -18,9 +18,11 @@ import (
 	"github.com/supaops/supaops/internal/action"
 	"github.com/supaops/supaops/internal/audit"
 	"github.com/supaops/supaops/internal/authz"
+	"github.com/supaops/supaops/internal/bindings"
 	"github.com/supaops/supaops/internal/client"
 	"github.com/supaops/supaops/internal/consent"
 	"github.com/supaops/supaops/internal/pipeline"
+	"github.com/supaops/supaops/internal/once"
 	"github.com/supaops/supaops/internal/policy"
 	"github.com/supaops/supaops/internal/resolve"
 	"github.com/supaops/supaops/internal/sandbox"
@@ -111,6 +113,10 @@ type App struct {
 	Sandbox  *sandbox.Sandbox
 	Resolver *resolve.Resolver
 	Pipeline *pipeline.Pipeline
+	// Bindings keeps scopes bound to places (Slack channels); Once
+	// remembers requests already taken (retries, redeliveries).
+	Bindings *bindings.Service
+	Once     *once.Keeper
 
 	policy  *policy.Policy
 	watcher *policy.Watcher
@@ -166,10 +172,29 @@ func (a *App) openStore(ctx context.Context, opts Options) error {
 	a.Audit = audit.New(a.Store, opts.Now)
 	a.Consent = consent.New(a.Store, opts.Now, authz.VoteRecorder(a.Audit))
 	a.Authz, err = authz.New(authz.Config{
-		Policy: a.Policy, Consent: a.Consent, Actions: a.Registry.Find, Audit: a.Audit,
+		Policy: a.Policy, Consent: a.Consent, Actions: a.findAction, Audit: a.Audit,
 		OnApprovalRequest: opts.OnApprovalRequest, Logger: opts.Logger,
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	a.Bindings = bindings.New(a.Store, a.Authz, a.Audit, opts.Now)
+	a.Once = once.New(a.Store, opts.Now)
+	return nil
+}
+
+// findAction finds an action the policy decides on: a registry action, or
+// one of supaops's own (binding a channel).
+func (a *App) findAction(name string) (*action.Action, bool) {
+	if act, ok := a.Registry.Find(name); ok {
+		return act, true
+	}
+	for _, act := range bindings.Actions() {
+		if act.Name == name {
+			return act, true
+		}
+	}
+	return nil, false
 }
 
 func (a *App) openAPI(opts Options) error {
@@ -227,14 +252,15 @@ func (a *App) WatchPolicy(ctx context.Context, reload <-chan os.Signal) {
 	a.watcher.Run(ctx, 2*time.Second, reload)
 }
 
-// Descriptors lists the registry's action descriptors, for loading policies.
+// Descriptors lists the actions a policy may name: the registry's, and
+// supaops's own (binding a channel to a project).
 func Descriptors(reg *tools.Registry) []*action.Action {
 	list := reg.Actions()
-	out := make([]*action.Action, len(list))
-	for i, a := range list {
-		out[i] = &a.Action
+	out := make([]*action.Action, 0, len(list)+2)
+	for _, a := range list {
+		out = append(out, &a.Action)
 	}
-	return out
+	return append(out, bindings.Actions()...)
 }
 
 func policyName(file string) string {

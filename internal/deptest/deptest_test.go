@@ -14,7 +14,7 @@ const module = "github.com/supaops/supaops"
 
 // surfaces turn their own medium's input into pipeline requests. Each may
 // use its own library; none may use another surface.
-var surfaces = map[string]bool{"mcpserver": true, "mcphttp": true, "slack": true, "jobs": true, "cli": true}
+var surfaces = map[string]bool{"mcpserver": true, "mcphttp": true, "slackbot": true, "jobs": true, "cli": true}
 
 // wiring builds the stack and may know everything below the surfaces.
 var wiring = map[string]bool{"app": true}
@@ -22,7 +22,7 @@ var wiring = map[string]bool{"app": true}
 // protocolLibraries belong to one surface each.
 var protocolLibraries = map[string][]string{
 	"github.com/mark3labs/mcp-go": {"mcpserver", "mcphttp"},
-	"github.com/slack-go/slack":   {"slack"},
+	"github.com/slack-go/slack":   {"slackbot"},
 }
 
 type pkg struct {
@@ -154,7 +154,7 @@ func checkOnlyTheWiringKnowsTheSandbox(pkgs []pkg) (violations []string) {
 func TestRulesCatchViolations(t *testing.T) {
 	in := func(name string) string { return module + "/internal/" + name }
 	bad := []pkg{
-		{path: in("mcpserver"), top: "mcpserver", imports: []string{in("slack")}},
+		{path: in("mcpserver"), top: "mcpserver", imports: []string{in("slackbot")}},
 		{path: in("pipeline"), top: "pipeline", imports: []string{in("app")}, deps: []string{"github.com/mark3labs/mcp-go/mcp"}},
 		{path: in("render"), top: "render", imports: []string{in("sandbox")}},
 	}

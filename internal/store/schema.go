@@ -16,10 +16,19 @@ const (
 	BucketAudit         = "audit"
 	BucketApprovals     = "approvals"
 	BucketConfirmations = "confirmations"
+	// BucketBindings holds scopes bound to places (a Slack channel bound to
+	// a project).
+	BucketBindings = "bindings"
+	// BucketOnce holds keys of requests already taken (a surface's retries
+	// and redeliveries), until they expire.
+	BucketOnce = "once"
+	// BucketPending holds calls a surface keeps while they wait for a
+	// person (a Slack confirmation or approval), until they are run or expire.
+	BucketPending = "pending"
 )
 
 // SchemaVersion is the schema this supaops writes: the number of migrations.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 const (
 	appKey     = "app"
@@ -36,6 +45,7 @@ type migration func(tx *bbolt.Tx) error
 func migrations() []migration {
 	return []migration{
 		createBuckets(BucketAudit, BucketApprovals, BucketConfirmations), // 0 → 1
+		createBuckets(BucketBindings, BucketOnce),                        // 1 → 2
 	}
 }
 
