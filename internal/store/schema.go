@@ -45,7 +45,7 @@ type migration func(tx *bbolt.Tx) error
 func migrations() []migration {
 	return []migration{
 		createBuckets(BucketAudit, BucketApprovals, BucketConfirmations), // 0 → 1
-		createBuckets(BucketBindings, BucketOnce),                        // 1 → 2
+		createBuckets(BucketBindings, BucketOnce, BucketPending),         // 1 → 2
 	}
 }
 
