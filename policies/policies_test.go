@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/supaops/supaops/internal/bindings"
+
 	"github.com/supaops/supaops/internal/action"
 	"github.com/supaops/supaops/internal/policy"
 	"github.com/supaops/supaops/internal/sqlkind"
@@ -20,16 +22,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// sqlFields are the SQL-bearing arguments of the SQL actions, as the
-// pipeline classifies them before asking the policy.
-var sqlFields = map[string][]string{
-	"database_query":           {"query"},
-	"database_query_read_only": {"query"},
-	"migration_apply":          {"query", "rollback"},
-	"migration_upsert":         {"query", "rollback"},
-	"migration_update":         {"rollback"},
-}
-
 // registry loads the real action list: the shipped files must load against it.
 func registry(t *testing.T) (policy.LoadOptions, map[string]*action.Action) {
 	t.Helper()
@@ -42,6 +34,10 @@ func registry(t *testing.T) (policy.LoadOptions, map[string]*action.Action) {
 	for _, a := range reg.Actions() {
 		opts.Actions = append(opts.Actions, &a.Action)
 		byName[a.Name] = &a.Action
+	}
+	for _, a := range bindings.Actions() {
+		opts.Actions = append(opts.Actions, a)
+		byName[a.Name] = a
 	}
 	return opts, byName
 }
@@ -99,7 +95,8 @@ func runScenarios(t *testing.T, p *policy.Policy, acts map[string]*action.Action
 				Principal: sc.principal, Identities: sc.identities, Surface: surface,
 				Action: a, Args: sc.args, Project: "abcdefghijklmnopqrst", Organization: sc.org,
 			}
-			if fields, ok := sqlFields[sc.action]; ok {
+			// As the pipeline does: the catalogue's SQL arguments, classified.
+			if fields := a.SQL; len(fields) > 0 {
 				sum, err := sqlkind.Summarize(context.Background(), sc.args, fields)
 				if err != nil {
 					t.Fatal(err)
@@ -196,9 +193,13 @@ func TestTeamPolicy(t *testing.T) {
 		{name: "agent migration with a static DO block", principal: "mcp:token:claude", action: "migration_apply", args: map[string]any{"query": "create table t (id int); DO $$BEGIN INSERT INTO t VALUES (1); END$$"}, effect: policy.Approve, rule: "agents-migrations-need-approval", approvals: 1},
 		{name: "agent read-only SQL that writes", principal: "mcp:token:claude", action: "database_query_read_only", args: map[string]any{"query": "with d as (delete from orders returning *) select count(*) from d"}, effect: policy.Deny, rule: "agents-sql-reads-only"},
 		{name: "agent read-only SQL through dblink", principal: "mcp:token:claude", action: "database_query_read_only", args: map[string]any{"query": "select * from dblink('dbname=postgres', current_setting('x')) as t(a int)"}, effect: policy.Deny, rule: "agents-sql-reads-only"},
-		{name: "dynamic migration from #ops needs a lead", principal: "slack:user:U3", identities: []string{ops}, action: "migration_upsert", args: map[string]any{"query": bypassDecoded}, effect: policy.Approve, rule: "dynamic-sql-needs-a-lead", approvals: 1},
-		{name: "plain migration from #ops is confirmed", principal: "slack:user:U3", identities: []string{ops}, action: "migration_upsert", args: map[string]any{"query": "create table t (id int)"}, effect: policy.Confirm, rule: "default:write"},
+		{name: "dynamic migration from #ops needs a lead", principal: "slack:user:U3", identities: oncall, action: "migration_upsert", args: map[string]any{"query": bypassDecoded}, effect: policy.Approve, rule: "dynamic-sql-needs-a-lead", approvals: 1},
+		{name: "plain migration from #ops is confirmed", principal: "slack:user:U3", identities: oncall, action: "migration_upsert", args: map[string]any{"query": "create table t (id int)"}, effect: policy.Confirm, rule: "default:write"},
 		{name: "TRUNCATE in a migration update's rollback", principal: "slack:user:U3", identities: []string{ops}, action: "migration_update", args: map[string]any{"rollback": "truncate t"}, effect: policy.Deny, rule: "no-drop-or-truncate"},
+		{name: "a Slack user who is not on call does not write", principal: "slack:user:U3", identities: []string{ops}, action: "project_update", effect: policy.Deny, rule: "slack-writes-are-for-oncall"},
+		{name: "on-call confirms a write", principal: "slack:user:U3", identities: oncall, action: "project_update", effect: policy.Confirm, rule: "default:write"},
+		{name: "a lead binds a channel", principal: "slack:user:U4", identities: []string{ops, "slack:usergroup:S0LEADS"}, action: "scope_bind", effect: policy.Confirm, rule: "default:write"},
+		{name: "others do not bind channels", principal: "slack:user:U3", identities: oncall, action: "scope_bind", effect: policy.Deny, rule: "only-leads-bind-channels"},
 		{name: "local agent writes with confirm", principal: "mcp:local", action: "project_update", effect: policy.Confirm, rule: "default:write"},
 		{name: "nightly backup restore point", principal: "job:nightly-backup", action: "restore_point_create", effect: policy.Allow, rule: "nightly-backup-restore-points"},
 		{name: "other job restore point", principal: "job:weekly-report", action: "restore_point_create", effect: policy.Confirm, rule: "default:write"},

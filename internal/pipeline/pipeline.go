@@ -103,6 +103,9 @@ const (
 	// EventApprove and EventDeny are an approver's votes on an approval request.
 	EventApprove Event = "approve"
 	EventDeny    Event = "deny"
+	// EventPress is a person's press on a surface that is not a vote (a
+	// Cancel, a Confirm pressed by someone else), recorded like the rest.
+	EventPress Event = "press"
 )
 
 // Record is what is kept of one call. Args are redacted.

@@ -49,26 +49,48 @@ func lookup(v any, path string) any {
 // ErrOperationFailed is returned by Wait when the operation reached a failed state.
 var ErrOperationFailed = errors.New("operation failed")
 
+// Progress is one look at a long-running operation.
+type Progress struct {
+	Result *Result // the poll action's result
+	State  string  // the value of the poll field
+	Done   bool    // State is a terminal success
+	Failed bool    // State is a terminal failure
+}
+
+// Poll looks once at the operation res started, through the pipeline (so
+// the policy and the audit log see it like any call).
+func (p *Pipeline) Poll(ctx context.Context, res *Result) (Progress, error) {
+	if res.Poll == nil || res.Action.Poll == nil || res.Action.Poll.Field == "" {
+		return Progress{}, fmt.Errorf("%s has no state to wait for", res.Action.Name)
+	}
+	spec := res.Action.Poll
+	polled, err := p.Call(ctx, *res.Poll)
+	if err != nil {
+		return Progress{}, fmt.Errorf("polling %s: %w", spec.Action, err)
+	}
+	state := fmt.Sprint(lookup(polled.Data, spec.Field))
+	return Progress{
+		Result: polled, State: state,
+		Done: slices.Contains(spec.Done, state), Failed: slices.Contains(spec.Failed, state),
+	}, nil
+}
+
 // Wait follows a long-running operation started by res until its poll field
 // reaches a terminal value, calling the poll action through the pipeline every
 // interval. It returns the last poll result.
 func (p *Pipeline) Wait(ctx context.Context, res *Result, interval time.Duration) (*Result, error) {
-	if res.Poll == nil || res.Action.Poll == nil || res.Action.Poll.Field == "" {
-		return nil, fmt.Errorf("%s has no state to wait for", res.Action.Name)
-	}
-	spec := res.Action.Poll
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {
-		polled, err := p.Call(ctx, *res.Poll)
+		pr, err := p.Poll(ctx, res)
 		if err != nil {
-			return nil, fmt.Errorf("polling %s: %w", spec.Action, err)
+			return nil, err
 		}
-		state := fmt.Sprint(lookup(polled.Data, spec.Field))
+		polled, state, spec := pr.Result, pr.State, res.Action.Poll
 		switch {
-		case slices.Contains(spec.Done, state):
+		case pr.Done:
 			return polled, nil
-		case slices.Contains(spec.Failed, state):
+		case pr.Failed:
 			return polled, fmt.Errorf("%s: %s is %s: %w", res.Action.Name, spec.Field, state, ErrOperationFailed)
 		}
 		select {
