@@ -14,6 +14,7 @@ all: build
 # Static, as in the container image.
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/supaops-mcp ./cmd/mcp
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/supaops-slackbot ./cmd/slackbot
 
 # The README's test command: generated code is current, vet is clean, the
 # static binary builds, every test passes.

@@ -72,7 +72,7 @@ func expiry(v []byte) time.Time {
 	if len(v) != 8 {
 		return time.Time{}
 	}
-	return time.Unix(0, int64(binary.BigEndian.Uint64(v)))
+	return time.Unix(0, int64(binary.BigEndian.Uint64(v))) //nolint:gosec // written from a UnixNano, so it fits
 }
 
 // prune removes a few expired keys.

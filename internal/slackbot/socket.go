@@ -57,7 +57,11 @@ func RunSocketMode(ctx context.Context, client *socketmode.Client, h Handler, lo
 	runDone, err := s.loop(ctx, runErr, &wg)
 	cancel()
 	if !runDone {
-		<-runErr // the client only returns once its connection is closed
+		// The client returns once its connection is closed; its error is
+		// the cancellation asked for above.
+		if err := <-runErr; err != nil {
+			log.Debug().Err(err).Msg("socket mode client stopped")
+		}
 	}
 	wg.Wait()
 	return err

@@ -31,6 +31,9 @@ type Options struct {
 	RealLimits bool
 	// Now is the clock of the store's records; nil means time.Now.
 	Now func() time.Time
+	// StoreFile is the store to open; "" means a fresh one. Two stacks on
+	// one file are two processes sharing a store (or one restarted).
+	StoreFile string
 	// OnApprovalRequest is told of new approval requests.
 	OnApprovalRequest func(ctx context.Context, a consent.Approval)
 	Logger            *zerolog.Logger
@@ -51,8 +54,12 @@ func New(t testing.TB, opts Options) *app.App {
 	if budget == 0 {
 		budget = 1 << 20
 	}
+	storeFile := opts.StoreFile
+	if storeFile == "" {
+		storeFile = filepath.Join(t.TempDir(), "supaops.db")
+	}
 	o := app.Options{
-		StoreFile: filepath.Join(t.TempDir(), "supaops.db"), API: true, Sandbox: true,
+		StoreFile: storeFile, API: true, Sandbox: true,
 		SandboxOptions:    sandbox.Options{Spec: sp, Budget: budget},
 		OnApprovalRequest: opts.OnApprovalRequest, Now: opts.Now, Logger: zerolog.Nop(),
 	}
