@@ -85,3 +85,49 @@ func BenchmarkHTTPClientDo(b *testing.B) {
 		resp.Body.Close()
 	}
 }
+
+// BenchmarkLimiterDecision measures one admission decision of the limiter
+// (lock, prune, check, record) at the documented budgets, on a clock that
+// moves 2s per decision so that every request is admitted (30 per minute:
+// the background share), and the refusal a background request gets once the
+// share is used.
+func BenchmarkLimiterDecision(b *testing.B) {
+	rules, err := compileRules(DefaultEndpointLimits())
+	if err != nil {
+		b.Fatal(err)
+	}
+	plain := routeFor(rules, "GET", "/v1/projects/abcdefghijklmnopqrst")
+	logs := routeFor(rules, "GET", "/v1/projects/abcdefghijklmnopqrst/analytics/endpoints/logs.all")
+	noQuota := &background{key: "job:sweep"}
+	withQuota := &background{key: "job:sweep", quota: Budget{Requests: 100, Window: time.Minute}}
+	tests := []struct {
+		name  string
+		route route
+		kinds []*background // cycled through; nil: interactive
+		step  time.Duration // clock advance per decision
+		ok    bool          // every decision admits
+	}{
+		{"interactive", plain, []*background{nil}, 2 * time.Second, true},
+		{"interactive endpoint", logs, []*background{nil}, 2 * time.Second, true},
+		{"background", plain, []*background{noQuota}, 2 * time.Second, true},
+		{"background with quota", plain, []*background{withQuota}, 2 * time.Second, true},
+		{"background endpoint with quota", logs, []*background{withQuota}, 4 * time.Second, true},
+		{"background refused", plain, []*background{noQuota}, 0, false},
+	}
+	for _, tt := range tests {
+		b.Run(tt.name, func(b *testing.B) {
+			l := newLimiter(DefaultGlobalBudget(), rules, DefaultBackgroundShare)
+			now := time.Unix(0, 0)
+			i := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				now = now.Add(tt.step)
+				r := request{route: tt.route, bg: tt.kinds[i%len(tt.kinds)]}
+				if d := l.acquire(&r, now); tt.ok && !d.ok {
+					b.Fatalf("decision %d refused: %s", i, d.reason)
+				}
+				i++
+			}
+		})
+	}
+}

@@ -66,6 +66,14 @@ func (c *Caller) joinFlight(ctx context.Context, req *http.Request, cl *call) (r
 	// flightMu keeps c.flightCtl in step with the singleflight group: a
 	// key's flight is forgotten and canceled only when nobody waits on it.
 	c.flightMu.Lock()
+	if cl.bg != nil {
+		// A background call joins an interactive flight, which costs
+		// nothing, but never the reverse: an interactive caller must not
+		// wait at background priority.
+		if _, ok := c.flightCtl[key]; !ok {
+			key += "\nbackground"
+		}
+	}
 	f := c.flightCtl[key]
 	joined = f != nil
 	if f == nil {

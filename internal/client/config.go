@@ -22,6 +22,10 @@ const (
 	DefaultBaseDelay        = 250 * time.Millisecond
 	DefaultMaxDelay         = 10 * time.Second
 	DefaultMaxRateLimitWait = 2 * time.Minute
+
+	// DefaultBackgroundShare is the part of every budget window background
+	// requests may use (see WithBackground).
+	DefaultBackgroundShare = 0.5
 )
 
 // Config configures a Caller. Only Token is required.
@@ -62,6 +66,12 @@ type EndpointLimit struct {
 type Limits struct {
 	Global    Budget // default 60 requests per minute (per user, across all endpoints)
 	Endpoints []EndpointLimit
+	// BackgroundShare is the fraction, in (0, 1], of each window of every
+	// budget (global and per endpoint) that background requests may fill:
+	// one is let through only while the window holds fewer than
+	// floor(share × budget) requests of any kind (at least one), so the rest
+	// stays free for interactive requests. Default DefaultBackgroundShare.
+	BackgroundShare float64
 }
 
 // DefaultGlobalBudget is the documented per-user budget.

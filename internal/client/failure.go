@@ -68,6 +68,9 @@ func (c *Caller) waitFailure(ctx context.Context, cl *call, err error, last429 *
 	if last429 != nil {
 		e = c.apiError(cl, last429, attempts)
 		e.Message = strings.TrimSuffix(cmpOr(e.Message, "rate limit exceeded"), ".")
+		if cl.bg != nil {
+			e.Message += fmt.Sprintf(" (background job %q)", cl.bg.key)
+		}
 	} else {
 		e = &APIError{
 			Status:   http.StatusTooManyRequests,
@@ -75,6 +78,12 @@ func (c *Caller) waitFailure(ctx context.Context, cl *call, err error, last429 *
 			Path:     cl.path,
 			Attempts: attempts,
 			Message:  "not sent: " + wait.reason + " is used up",
+		}
+		if wait.behind {
+			e.Message = "not sent: " + wait.reason + " went first"
+		}
+		if cl.bg != nil {
+			e.Message = fmt.Sprintf("background job %q %s", cl.bg.key, e.Message)
 		}
 	}
 	if wait.pastDeadline {

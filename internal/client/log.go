@@ -14,6 +14,9 @@ func (c *Caller) logAttempt(cl *call, attempt int, res *attemptResult, waited ti
 		Int("attempt", attempt).
 		Dur("waited", waited).
 		Dur("duration", res.duration)
+	if cl.bg != nil {
+		ev = ev.Str("background", cl.bg.key)
+	}
 	if res.status != 0 {
 		ev = ev.Int("status", res.status)
 	}

@@ -30,49 +30,113 @@ const (
 // all goroutines, go through it.
 type limiter struct {
 	mu      sync.Mutex
+	share   float64 // Limits.BackgroundShare
 	global  *bucket
 	rules   []endpointRule
 	buckets map[string]*bucket // endpoint buckets by route.key
 	sweepAt int                // len(buckets) that triggers the next sweep of idle buckets
+
+	bgSent      slidingLog             // background sends in the global window, for Budget
+	jobs        map[string]*slidingLog // sends per background key, limited by its quota if any
+	jobsSweepAt int
+	// yielded is closed, and replaced, whenever the last interactive request
+	// waiting for some bucket stops waiting: background requests that let it
+	// go first then look again.
+	yielded chan struct{}
 }
 
 // bucket is one rate-limit scope: the global budget, or one endpoint rule for
 // one concrete path (project ref).
 type bucket struct {
+	name       string
 	logs       []slidingLog
 	holdUntil  time.Time // the server said to stop (Remaining 0 or 429) until then
 	holdReason string
+	server     serverView
+	share      float64 // Limits.BackgroundShare
+	// waiting counts interactive requests waiting for this bucket; while
+	// any do, background requests needing it are not let through.
+	waiting int
+}
+
+// serverView is what the server last said of a bucket's budget
+// (X-RateLimit-*), so that background requests also keep clear of the part
+// of it that other processes using the same token have taken.
+type serverView struct {
+	limit, remaining int
+	sent             int       // our sends since
+	until            time.Time // its reset; zero or past: nothing known
 }
 
 // slidingLog admits at most limit sends in any half-open window of length
-// window.
+// window, and background sends only while fewer than bgLimit were sent in
+// it.
 type slidingLog struct {
-	limit  int
-	window time.Duration
-	reason string      // describes the budget when it is what we wait for
-	times  []time.Time // send times, oldest first; times[head:] are live
-	head   int
+	limit    int
+	bgLimit  int
+	window   time.Duration
+	reason   string      // describes the budget when it is what we wait for
+	bgReason string      // describes the background share of it
+	times    []time.Time // send times, oldest first; times[head:] are live
+	head     int
 }
 
-func newLimiter(global Budget, rules []endpointRule) *limiter {
+// request is one Do's place in the limiter while it waits.
+type request struct {
+	route route
+	bg    *background // nil: interactive
+	queue bool        // a refused interactive request waits: count it in waiting
+	// marks are the buckets (global, endpoint) this interactive request is
+	// counted as waiting for; changed only under limiter.mu.
+	marks [2]*bucket
+}
+
+// decision is the limiter's answer to one request at one instant.
+type decision struct {
+	ok     bool
+	ready  time.Time // the earliest time worth trying again
+	reason string
+	// behind is set when a background request lets waiting interactive ones
+	// go first: it is closed when they may have gone. ready is then only a
+	// lower bound.
+	behind <-chan struct{}
+}
+
+func newLimiter(global Budget, rules []endpointRule, share float64) *limiter {
+	g := newBucket("all requests", []Budget{global}, share)
 	return &limiter{
-		global:  newBucket("all requests", []Budget{global}),
-		rules:   rules,
-		buckets: make(map[string]*bucket),
-		sweepAt: minSweepBuckets,
+		share:       share,
+		global:      g,
+		rules:       rules,
+		buckets:     make(map[string]*bucket),
+		sweepAt:     minSweepBuckets,
+		bgSent:      slidingLog{limit: g.logs[0].bgLimit, window: global.Window},
+		jobs:        make(map[string]*slidingLog),
+		jobsSweepAt: minSweepBuckets,
+		yielded:     make(chan struct{}),
 	}
 }
 
-func newBucket(name string, budgets []Budget) *bucket {
-	b := &bucket{holdReason: "the Management API's rate limit for " + name}
+func newBucket(name string, budgets []Budget, share float64) *bucket {
+	b := &bucket{name: name, share: share, holdReason: "the Management API's rate limit for " + name}
 	for _, budget := range budgets {
+		bgLimit := shareOf(budget.Requests, share)
 		b.logs = append(b.logs, slidingLog{
-			limit:  budget.Requests,
-			window: budget.Window,
-			reason: fmt.Sprintf("the budget of %s for %s", budget, name),
+			limit:    budget.Requests,
+			bgLimit:  bgLimit,
+			window:   budget.Window,
+			reason:   fmt.Sprintf("the budget of %s for %s", budget, name),
+			bgReason: fmt.Sprintf("the background share (%d of %s) of the budget for %s", bgLimit, budget, name),
 		})
 	}
 	return b
+}
+
+// shareOf is how many of n sends per window background requests may use:
+// at least one, so that background work is never shut out entirely.
+func shareOf(n int, share float64) int {
+	// The epsilon keeps 0.29 × 100 from flooring to 28.
+	return min(n, max(1, int(math.Floor(share*float64(n)+1e-9))))
 }
 
 // rateLimitWait is returned by limiter.wait when the next free slot lies
@@ -81,6 +145,7 @@ type rateLimitWait struct {
 	until        time.Time
 	reason       string
 	pastDeadline bool // the slot lies after the ctx deadline
+	behind       bool // a background request waited for interactive ones until the cap
 }
 
 func (w *rateLimitWait) Error() string {
@@ -88,106 +153,278 @@ func (w *rateLimitWait) Error() string {
 	if w.pastDeadline {
 		limit = "the request's deadline"
 	}
+	if w.behind {
+		return fmt.Sprintf("background request not sent: %s went first until %s", w.reason, limit)
+	}
 	return fmt.Sprintf("rate limited by %s until %s, past %s", w.reason, w.until.UTC().Format(time.RFC3339), limit)
 }
 
-// wait blocks until rt may send a request and records the send. It gives up
-// at once, without sleeping, when the slot lies more than maxWait from now or
-// after ctx's deadline, since sleeping would only delay the same failure.
-func (l *limiter) wait(ctx context.Context, rt route, maxWait time.Duration) (time.Duration, error) {
+// wait blocks until rt may send a request and records the send; bg marks a
+// background request. It gives up at once, without sleeping, when the slot
+// lies more than maxWait from now or after ctx's deadline, since sleeping
+// would only delay the same failure.
+func (l *limiter) wait(ctx context.Context, rt route, bg *background, maxWait time.Duration) (time.Duration, error) {
 	start := time.Now()
+	limit := start.Add(maxWait)
+	r := request{route: rt, bg: bg, queue: true}
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {
 			timer.Stop()
 		}
+		l.leave(&r)
 	}()
 	for {
 		if err := ctx.Err(); err != nil {
 			return time.Since(start), err
 		}
 		now := time.Now()
-		ready, reason, ok := l.tryAcquire(rt, now)
-		if ok {
+		d := l.acquire(&r, now)
+		if d.ok {
 			return now.Sub(start), nil
 		}
-		if ready.Sub(start) > maxWait {
-			return now.Sub(start), &rateLimitWait{until: ready, reason: reason}
+		if d.ready.After(limit) {
+			return now.Sub(start), &rateLimitWait{until: d.ready, reason: d.reason}
 		}
-		if deadline, has := ctx.Deadline(); has && ready.After(deadline) {
-			return now.Sub(start), &rateLimitWait{until: ready, reason: reason, pastDeadline: true}
+		if deadline, has := ctx.Deadline(); has && d.ready.After(deadline) {
+			return now.Sub(start), &rateLimitWait{until: d.ready, reason: d.reason, pastDeadline: true}
+		}
+		wake := d.ready
+		if d.behind != nil && !wake.After(now) {
+			// Only the interactive requests ahead stand in the way: how
+			// long they take is unknown, so wait for them up to the cap.
+			if !now.Before(limit) {
+				return now.Sub(start), &rateLimitWait{until: now, reason: d.reason, behind: true}
+			}
+			wake = limit
 		}
 		// Waiters do not reserve slots: they retry when one should be free,
 		// so a request waiting on a strict endpoint budget never holds a
 		// global slot that other endpoints could use meanwhile.
 		if timer == nil {
-			timer = time.NewTimer(ready.Sub(now))
+			timer = time.NewTimer(wake.Sub(now))
 		} else {
-			timer.Reset(ready.Sub(now))
+			timer.Reset(wake.Sub(now))
 		}
 		select {
 		case <-timer.C:
+		case <-d.behind: // nil for interactive requests: never ready
 		case <-ctx.Done():
 			return time.Since(start), ctx.Err()
 		}
 	}
 }
 
-// tryAcquire records a send at now in every bucket of rt if all of them allow
-// it; otherwise it reports the earliest time worth trying again and why.
+// tryAcquire is acquire for an interactive request that does not wait.
 func (l *limiter) tryAcquire(rt route, now time.Time) (time.Time, string, bool) {
+	d := l.acquire(&request{route: rt}, now)
+	return d.ready, d.reason, d.ok
+}
+
+// acquire records a send at now in every bucket of r if all of them allow
+// it; otherwise it says when it is worth trying again and why.
+func (l *limiter) acquire(r *request, now time.Time) decision {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	ready, reason := l.global.nextFree(now)
 	var endpoint *bucket
-	if rt.rule != nil {
-		endpoint = l.endpointBucket(rt)
-		if t, why := endpoint.nextFree(now); t.After(ready) {
-			ready, reason = t, why
+	if r.route.rule != nil {
+		endpoint = l.endpointBucket(r.route)
+	}
+	if r.bg != nil {
+		return l.acquireBackground(r.bg, endpoint, now)
+	}
+	ready, reason := l.global.nextFree(now)
+	globalReady, endpointReady := ready, now
+	if endpoint != nil {
+		var why string
+		if endpointReady, why = endpoint.nextFree(now); endpointReady.After(ready) {
+			ready, reason = endpointReady, why
 		}
 	}
 	if ready.After(now) {
-		return ready, reason, false
+		if r.queue {
+			// Counted only where it waits for the last slot it needs: a
+			// bucket with room before then need not hold background back.
+			var waitFor [2]*bucket
+			if globalReady.Equal(ready) {
+				waitFor[0] = l.global
+			}
+			if endpointReady.Equal(ready) {
+				waitFor[1] = endpoint
+			}
+			l.mark(r, waitFor)
+		}
+		return decision{ready: ready, reason: reason}
+	}
+	l.unmark(r)
+	l.global.record(now)
+	if endpoint != nil {
+		endpoint.record(now)
+	}
+	return decision{ok: true}
+}
+
+// acquireBackground is acquire for a background request; l.mu must be held.
+func (l *limiter) acquireBackground(bg *background, endpoint *bucket, now time.Time) decision {
+	job := l.job(bg, now)
+	ready, reason := l.global.nextFreeBackground(now)
+	if endpoint != nil {
+		if t, why := endpoint.nextFreeBackground(now); t.After(ready) {
+			ready, reason = t, why
+		}
+	}
+	if job.limit > 0 {
+		if t := job.nextFree(now); t.After(ready) {
+			ready, reason = t, job.reason
+		}
+	}
+	// Interactive requests waiting for a bucket this one needs go first,
+	// even when a slot is free: it is theirs.
+	var ahead *bucket
+	switch {
+	case l.global.waiting > 0:
+		ahead = l.global
+	case endpoint != nil && endpoint.waiting > 0:
+		ahead = endpoint
+	}
+	if ahead != nil {
+		d := decision{ready: ready, reason: reason, behind: l.yielded}
+		if !ready.After(now) {
+			d.reason = "interactive requests waiting for the budget for " + ahead.name
+		}
+		return d
+	}
+	if ready.After(now) {
+		return decision{ready: ready, reason: reason}
 	}
 	l.global.record(now)
 	if endpoint != nil {
 		endpoint.record(now)
 	}
-	return time.Time{}, "", true
+	l.bgSent.count(now)
+	job.count(now)
+	return decision{ok: true}
+}
+
+// mark counts r as waiting for the buckets in waitFor; l.mu must be held.
+func (l *limiter) mark(r *request, waitFor [2]*bucket) {
+	if r.marks == waitFor {
+		return
+	}
+	l.unmark(r)
+	r.marks = waitFor
+	for _, b := range r.marks {
+		if b != nil {
+			b.waiting++
+		}
+	}
+}
+
+// unmark stops counting r as waiting; l.mu must be held.
+func (l *limiter) unmark(r *request) {
+	freed := false
+	for i, b := range r.marks {
+		if b == nil {
+			continue
+		}
+		b.waiting--
+		freed = freed || b.waiting == 0
+		r.marks[i] = nil
+	}
+	if freed {
+		close(l.yielded)
+		l.yielded = make(chan struct{})
+	}
+}
+
+// leave stops counting r as waiting, whatever ended its wait.
+func (l *limiter) leave(r *request) {
+	if r.marks == [2]*bucket{} {
+		return // only r's own goroutine sets marks
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.unmark(r)
+}
+
+// job returns the log of bg's key, creating it, with bg's quota in force;
+// l.mu must be held.
+func (l *limiter) job(bg *background, now time.Time) *slidingLog {
+	j, ok := l.jobs[bg.key]
+	if !ok {
+		if len(l.jobs) >= l.jobsSweepAt {
+			for key, j := range l.jobs {
+				if j.prune(now); j.head == len(j.times) {
+					delete(l.jobs, key)
+				}
+			}
+			l.jobsSweepAt = max(minSweepBuckets, 2*len(l.jobs))
+		}
+		j = &slidingLog{}
+		l.jobs[bg.key] = j
+	}
+	if bg.quota == (Budget{}) {
+		// Counted for Budget only, over the global window.
+		j.limit, j.window, j.reason = 0, l.global.logs[0].window, ""
+	} else if j.limit != bg.quota.Requests || j.window != bg.quota.Window || j.reason == "" {
+		j.limit, j.window = bg.quota.Requests, bg.quota.Window
+		j.reason = fmt.Sprintf("the job's quota of %s", bg.quota)
+	}
+	return j
 }
 
 // observe adapts to the server's view of the budget: X-RateLimit-Remaining: 0
 // or a 429 holds the request's bucket (its endpoint bucket if a rule matched,
-// else the global one) until the server's reset.
+// else the global one) until the server's reset; any other
+// X-RateLimit-Remaining keeps background requests out of the part of the
+// server's budget left for interactive ones.
 func (l *limiter) observe(rt route, status int, h http.Header, now time.Time) {
 	if h == nil {
 		return
 	}
 	hold := time.Duration(0)
+	var view *serverView
 	switch {
 	case status == http.StatusTooManyRequests:
 		hold = serverResetDelay(h, now)
 		hold = max(hold, min429Hold)
 	case h.Get("X-RateLimit-Remaining") != "":
 		remaining, err := strconv.ParseFloat(h.Get("X-RateLimit-Remaining"), 64)
-		if err != nil || remaining > 0 {
+		if err != nil {
 			return
 		}
-		hold = serverResetDelay(h, now)
+		reset := serverResetDelay(h, now)
+		if !(remaining > 0) { // NaN and negatives included, as before
+			hold = reset
+			break
+		}
+		if reset <= 0 {
+			return
+		}
+		view = &serverView{remaining: int(min(remaining, 1e9)), until: now.Add(min(reset, maxServerHold))}
+		if limit, err := strconv.ParseFloat(h.Get("X-RateLimit-Limit"), 64); err == nil && limit >= remaining && limit <= 1e9 {
+			view.limit = int(limit)
+		}
 	default:
 		return
 	}
-	if hold <= 0 {
+	if hold <= 0 && view == nil {
 		return
 	}
-	until := now.Add(min(hold, maxServerHold))
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := l.global
 	if rt.rule != nil {
 		b = l.endpointBucket(rt)
 	}
-	if until.After(b.holdUntil) {
+	if view != nil {
+		if view.limit == 0 {
+			view.limit = max(b.logs[0].limit, view.remaining)
+		}
+		b.server = *view
+		return
+	}
+	if until := now.Add(min(hold, maxServerHold)); until.After(b.holdUntil) {
 		b.holdUntil = until
 	}
 }
@@ -234,7 +471,7 @@ func (l *limiter) endpointBucket(rt route) *bucket {
 	if len(l.buckets) >= l.sweepAt {
 		l.sweepIdle(time.Now())
 	}
-	b := newBucket(rt.key, rt.rule.budgets)
+	b := newBucket(rt.key, rt.rule.budgets, l.share)
 	l.buckets[rt.key] = b
 	return b
 }
@@ -263,14 +500,36 @@ func (b *bucket) nextFree(now time.Time) (time.Time, string) {
 	return ready, reason
 }
 
+// nextFreeBackground is nextFree for a background request: it may only use
+// the background share of each window, by our count and by the server's.
+func (b *bucket) nextFreeBackground(now time.Time) (time.Time, string) {
+	ready, reason := now, ""
+	if b.holdUntil.After(ready) {
+		ready, reason = b.holdUntil, b.holdReason
+	}
+	for i := range b.logs {
+		if t := b.logs[i].nextFreeWithin(now, b.logs[i].bgLimit); t.After(ready) {
+			ready, reason = t, b.logs[i].bgReason
+		}
+	}
+	if v := &b.server; v.until.After(ready) && v.limit-v.remaining+v.sent >= shareOf(v.limit, b.share) {
+		ready = v.until
+		reason = "the background share of " + b.holdReason + " (by the server's count, X-RateLimit-Remaining)"
+	}
+	return ready, reason
+}
+
 func (b *bucket) record(now time.Time) {
 	for i := range b.logs {
-		b.logs[i].times = append(b.logs[i].times, now)
+		b.logs[i].record(now)
+	}
+	if b.server.until.After(now) {
+		b.server.sent++
 	}
 }
 
 func (b *bucket) idle(now time.Time) bool {
-	if b.holdUntil.After(now) {
+	if b.holdUntil.After(now) || b.server.until.After(now) || b.waiting > 0 {
 		return false
 	}
 	for i := range b.logs {
@@ -281,16 +540,38 @@ func (b *bucket) idle(now time.Time) bool {
 	return true
 }
 
+// record adds a send at now; nextFree (which prunes) must have run at now.
+func (l *slidingLog) record(now time.Time) {
+	l.times = append(l.times, now)
+}
+
+// count records a send at now in a log that limits nothing (background
+// sends, a job without a quota), pruning it since nextFree never runs on it.
+func (l *slidingLog) count(now time.Time) {
+	l.prune(now)
+	l.times = append(l.times, now)
+}
+
+// live is the number of sends in the window ending at now.
+func (l *slidingLog) live(now time.Time) int {
+	l.prune(now)
+	return len(l.times) - l.head
+}
+
 // nextFree is the earliest time at or after now when one more send keeps
 // every window of length l.window at no more than l.limit sends.
 func (l *slidingLog) nextFree(now time.Time) time.Time {
-	l.prune(now)
-	live := len(l.times) - l.head
-	if live < l.limit {
+	return l.nextFreeWithin(now, l.limit)
+}
+
+// nextFreeWithin is the earliest time at or after now when the window ending
+// then holds fewer than n sends.
+func (l *slidingLog) nextFreeWithin(now time.Time, n int) time.Time {
+	if l.live(now) < n {
 		return now
 	}
-	// The limit-th most recent send must leave the window first.
-	return l.times[len(l.times)-l.limit].Add(l.window)
+	// The n-th most recent send must leave the window first.
+	return l.times[len(l.times)-n].Add(l.window)
 }
 
 // prune forgets sends that no window containing now can include.

@@ -260,7 +260,7 @@ func TestLimiterWaitRespectsCancellation(t *testing.T) {
 func TestSlidingLogIsStrict(t *testing.T) {
 	const n, w = 5, 10 * time.Second
 	rng := rand.New(rand.NewPCG(1, 2))
-	l := newLimiter(Budget{Requests: n, Window: w}, nil)
+	l := newLimiter(Budget{Requests: n, Window: w}, nil, DefaultBackgroundShare)
 	now := time.Unix(0, 0)
 	var sent []time.Time
 	for range 2000 {
@@ -290,7 +290,7 @@ func TestSlidingLogIsStrict(t *testing.T) {
 // A token bucket with burst N would admit 2N in the first window; the log
 // admits N, then one more each time the oldest send leaves the window.
 func TestSlidingLogVsTokenBucketBurst(t *testing.T) {
-	l := newLimiter(Budget{Requests: 60, Window: time.Minute}, nil)
+	l := newLimiter(Budget{Requests: 60, Window: time.Minute}, nil, DefaultBackgroundShare)
 	start := time.Unix(0, 0)
 	admitted := 0
 	for at := time.Duration(0); at < time.Minute; at += 100 * time.Millisecond {
@@ -383,7 +383,7 @@ func TestIdleEndpointBucketsAreSwept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := newLimiter(Budget{Requests: 1 << 20, Window: time.Second}, rules)
+	l := newLimiter(Budget{Requests: 1 << 20, Window: time.Second}, rules, DefaultBackgroundShare)
 	now := time.Unix(0, 0)
 	for i := range 10_000 {
 		now = now.Add(time.Minute)

@@ -61,6 +61,7 @@ type call struct {
 	route     route
 	retrySafe bool
 	timeout   time.Duration
+	bg        *background // nil: an interactive request
 }
 
 // New checks cfg, applies the defaults and returns a Caller.
@@ -87,6 +88,13 @@ func New(cfg Config) (*Caller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("client: %w", err)
 	}
+	share := cfg.Limits.BackgroundShare
+	if share == 0 {
+		share = DefaultBackgroundShare
+	}
+	if !(share > 0 && share <= 1) { // NaN fails too
+		return nil, fmt.Errorf("client: background share %v: want a fraction above 0 and at most 1", share)
+	}
 	c := &Caller{
 		base:      base,
 		auth:      "Bearer " + cfg.Token,
@@ -95,7 +103,7 @@ func New(cfg Config) (*Caller, error) {
 		maxBody:   cfg.MaxResponseBytes,
 		transport: cfg.Transport,
 		retry:     cfg.Retry.withDefaults(),
-		limiter:   newLimiter(global, rules),
+		limiter:   newLimiter(global, rules, share),
 		log:       cfg.Logger,
 		redact:    redactor{token: cfg.Token},
 		flightCtl: make(map[string]*flight),
@@ -170,6 +178,10 @@ func (c *Caller) newCall(req *http.Request) (*call, error) {
 		return nil, fmt.Errorf("client: %s %s: refusing to send the access token to %s://%s: %s; requests must target paths under %s",
 			req.Method, c.redact.string(path), req.URL.Scheme, req.URL.Host, problem, c.BaseURL())
 	}
+	bg, err := backgroundOf(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("client: %s %s: %w", req.Method, c.redact.string(path), err)
+	}
 	return &call{
 		method:    req.Method,
 		path:      c.redact.string(path),
@@ -177,6 +189,7 @@ func (c *Caller) newCall(req *http.Request) (*call, error) {
 		route:     routeFor(c.limiter.rules, req.Method, strings.TrimPrefix(path, c.base.Path)),
 		retrySafe: isRetrySafe(ctx, req.Method),
 		timeout:   attemptTimeout(ctx, c.timeout),
+		bg:        bg,
 	}, nil
 }
 
@@ -211,7 +224,7 @@ func (c *Caller) doWithRetries(ctx context.Context, req *http.Request, cl *call)
 		last429            *attemptResult
 	)
 	for {
-		waited, err := c.limiter.wait(ctx, cl.route, c.retry.MaxRateLimitWait-rateWaited)
+		waited, err := c.limiter.wait(ctx, cl.route, cl.bg, c.retry.MaxRateLimitWait-rateWaited)
 		rateWaited += waited
 		if err != nil {
 			return nil, c.waitFailure(ctx, cl, err, last429, attempts)
