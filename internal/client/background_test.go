@@ -14,10 +14,6 @@ import (
 	"time"
 )
 
-func bgCtx(ctx context.Context, key string, quota Budget) context.Context {
-	return WithBackground(ctx, key, quota)
-}
-
 // Background requests alone fill only their share of each window, of the
 // global budget and of an endpoint's, and leave the rest to interactive ones.
 func TestBackgroundStopsAtShare(t *testing.T) {
@@ -46,7 +42,7 @@ func TestBackgroundStopsAtShare(t *testing.T) {
 					cfg.Retry.MaxRateLimitWait = 10 * time.Minute
 				})
 				start := time.Now()
-				ctx := bgCtx(t.Context(), "job:sweep", Budget{})
+				ctx := WithBackground(t.Context(), "job:sweep", Budget{})
 				var wg sync.WaitGroup
 				for i := range tt.n {
 					wg.Go(func() {
@@ -127,7 +123,7 @@ func TestInteractiveGoesFirst(t *testing.T) {
 					cfg.Retry.MaxRateLimitWait = 10 * time.Minute
 				})
 				start := time.Now()
-				ctx := bgCtx(t.Context(), "job:backup", Budget{})
+				ctx := WithBackground(t.Context(), "job:backup", Budget{})
 				var wg sync.WaitGroup
 				for i := range tt.bgN {
 					wg.Go(func() {
@@ -192,7 +188,7 @@ func TestBackgroundYieldsOnlyWhereInteractiveWaits(t *testing.T) {
 		})
 		synctest.Wait()
 		time.Sleep(time.Second)
-		if _, err := c.Do(newReq(t, bgCtx(t.Context(), "job:x", Budget{}), c, "GET", "/v1/projects/bg", "")); err != nil {
+		if _, err := c.Do(newReq(t, WithBackground(t.Context(), "job:x", Budget{}), c, "GET", "/v1/projects/bg", "")); err != nil {
 			t.Fatal(err)
 		}
 		if got := time.Since(start); got != 10*time.Second {
@@ -263,7 +259,7 @@ func TestBackgroundKeyQuota(t *testing.T) {
 		}
 		var wg sync.WaitGroup
 		for _, j := range jobs {
-			ctx := bgCtx(t.Context(), j.key, j.quota)
+			ctx := WithBackground(t.Context(), j.key, j.quota)
 			for i := range j.n {
 				wg.Go(func() {
 					if _, err := c.Do(newReq(t, ctx, c, "GET", fmt.Sprintf("/v1/projects/%s-%d", j.key, i), "")); err != nil {
@@ -325,7 +321,7 @@ func TestBackgroundWaitErrors(t *testing.T) {
 					cfg.Retry.MaxRateLimitWait = cmp.Or(tt.maxWait, 10*time.Second)
 				})
 				start := time.Now()
-				ctx := bgCtx(t.Context(), "job:sweep", tt.quota)
+				ctx := WithBackground(t.Context(), "job:sweep", tt.quota)
 				for i := range tt.sent {
 					if _, err := c.Do(newReq(t, ctx, c, "GET", fmt.Sprintf("/v1/projects/p%d", i), "")); err != nil {
 						t.Fatal(err)
@@ -372,7 +368,7 @@ func TestBackgroundFloodDoesNotDelayInteractive(t *testing.T) {
 			cfg.Retry.MaxRateLimitWait = time.Hour
 		})
 		start := time.Now()
-		bg, stopBg := context.WithCancel(bgCtx(t.Context(), "job:catch-up", Budget{}))
+		bg, stopBg := context.WithCancel(WithBackground(t.Context(), "job:catch-up", Budget{}))
 		var flood sync.WaitGroup
 		for i := range 1000 {
 			flood.Go(func() {
@@ -482,7 +478,7 @@ func TestServerHeadersLowerEveryonesBudget(t *testing.T) {
 				c, _ := newTestCaller(t, srv, nil)
 				ctx := func(bg bool) context.Context {
 					if bg {
-						return bgCtx(t.Context(), "job:advisors", Budget{})
+						return WithBackground(t.Context(), "job:advisors", Budget{})
 					}
 					return t.Context()
 				}
@@ -535,8 +531,8 @@ func TestBudgetReportsState(t *testing.T) {
 		}
 
 		send(t.Context(), 10, "i")
-		send(bgCtx(t.Context(), "job:a", Budget{Requests: 8, Window: minute}), 5, "a")
-		send(bgCtx(t.Context(), "job:b", Budget{}), 3, "b")
+		send(WithBackground(t.Context(), "job:a", Budget{Requests: 8, Window: minute}), 5, "a")
+		send(WithBackground(t.Context(), "job:b", Budget{}), 3, "b")
 		time.Sleep(time.Second)
 		now := start.Add(time.Second)
 		want := BudgetState{
@@ -552,7 +548,7 @@ func TestBudgetReportsState(t *testing.T) {
 			t.Errorf("Budget() after some requests = %+v\nwant %+v", got, want)
 		}
 
-		send(bgCtx(t.Context(), "job:a", Budget{Requests: 8, Window: minute}), 3, "a2-")
+		send(WithBackground(t.Context(), "job:a", Budget{Requests: 8, Window: minute}), 3, "a2-")
 		send(t.Context(), 15, "i2-")
 		want = BudgetState{
 			At:         now,
@@ -654,7 +650,7 @@ func TestBackgroundQuotaMustBeValid(t *testing.T) {
 	srv := &server{}
 	c, _ := newTestCaller(t, srv, nil)
 	for _, quota := range []Budget{{Requests: 5}, {Window: time.Minute}, {Requests: -1, Window: time.Minute}} {
-		_, err := c.Do(newReq(t, bgCtx(t.Context(), "job:x", quota), c, "GET", "/v1/projects/p", ""))
+		_, err := c.Do(newReq(t, WithBackground(t.Context(), "job:x", quota), c, "GET", "/v1/projects/p", ""))
 		if err == nil || !strings.Contains(err.Error(), `background job "job:x": quota: invalid budget`) {
 			t.Errorf("quota %+v: err = %v, want an invalid quota error", quota, err)
 		}
@@ -672,7 +668,7 @@ func TestCollapsingKeepsPriority(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			srv := &server{}
 			c, _ := newTestCaller(t, srv, nil)
-			ctx := bgCtx(t.Context(), "job:x", Budget{Requests: 1, Window: time.Minute})
+			ctx := WithBackground(t.Context(), "job:x", Budget{Requests: 1, Window: time.Minute})
 			if _, err := c.Do(newReq(t, ctx, c, "GET", "/v1/projects/p0", "")); err != nil {
 				t.Fatal(err)
 			}
@@ -698,7 +694,7 @@ func TestCollapsingKeepsPriority(t *testing.T) {
 				}
 			})
 			synctest.Wait()
-			resp, err := c.Do(newReq(t, bgCtx(t.Context(), "job:x", Budget{}), c, "GET", "/v1/projects/same", ""))
+			resp, err := c.Do(newReq(t, WithBackground(t.Context(), "job:x", Budget{}), c, "GET", "/v1/projects/same", ""))
 			wg.Wait()
 			if err != nil || !resp.Shared || srv.count() != 1 {
 				t.Errorf("background GET: resp %+v, err %v, %d requests sent; want the shared result of one", resp, err, srv.count())
