@@ -94,7 +94,8 @@
 // column is named by its last part, so the API's
 // "cross join unnest(metadata) as m cross join unnest(m.response) as
 // response where response.status_code >= 500" reads the field status_code,
-// and the UNNESTs change nothing. A condition is
+// and the UNNESTs change nothing; the records themselves (metadata, request,
+// response, parsed) are neither fields nor columns. A condition is
 //
 //	column op literal, literal op column   op: = != <> < <= > >=
 //	column [NOT] LIKE 'pattern'            % any run, _ one character, \ escapes

@@ -31,6 +31,11 @@ var wellKnownLogFields = []string{
 	"method", "msg", "path", "search", "sql_state_code", "status", "status_code", "url", "user_agent", "user_name",
 }
 
+// logNestedRecords are the records the real tables nest fields in; the
+// sandbox keeps those fields flat, so the names are neither fields nor
+// columns.
+var logNestedRecords = []string{"metadata", "parsed", "request", "response"}
+
 var logFieldName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 
 // LogRow is one log line of a project. Its JSON form (the control endpoint's)
@@ -198,6 +203,9 @@ func normalizeLogRow(ref string, in LogRow, now time.Time, seq int) (*logRow, er
 	for k, v := range in.Fields {
 		if !logFieldName.MatchString(k) {
 			return nil, fmt.Errorf("log field name %q: want lowercase letters, digits and _, as SQL column names", k)
+		}
+		if slices.Contains(logNestedRecords, k) {
+			return nil, fmt.Errorf("log field %q: the sandbox keeps nested fields flat; add them by their own names (status_code, path...)", k)
 		}
 		if slices.Contains(logBuiltinColumns, k) || k == "source" {
 			return nil, fmt.Errorf("log field %q is a column of every row: set it with LogRow.%s", k, map[string]string{

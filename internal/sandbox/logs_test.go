@@ -225,7 +225,8 @@ func TestLogQueryRefused(t *testing.T) {
 		{"select count(*) from edge_logs", "function"},
 		{"select id from edge_logs group by id", `"group"`},
 		{"select id from edge_logs where stauts_code >= 500", `unknown column "stauts_code"`},
-		{"select metadata from edge_logs", `unknown column "metadata"`},
+		{"select metadata from edge_logs", "rows are flat"},
+		{"select id from edge_logs cross join unnest(metadata) as m where m.request = 'x'", "rows are flat"},
 		{"select id from edge_logz", `unknown log table "edge_logz"`},
 		{"select id from edge_logs join auth_logs on true", `"join"`},
 		{"select id from edge_logs where id in (select id from auth_logs)", "IN wants a list of literals"},
@@ -346,7 +347,8 @@ func TestAppendLogsRefused(t *testing.T) {
 		{name: "unknown table", ref: ref, row: LogRow{Source: "nginx_logs"}, want: "edge_logs"},
 		{name: "field name not a column name", ref: ref, row: LogRow{Fields: map[string]any{"Status-Code": 500}}, want: "Status-Code"},
 		{name: "field shadowing a column", ref: ref, row: LogRow{Fields: map[string]any{"timestamp": 1}}, want: "LogRow.Timestamp"},
-		{name: "nested value", ref: ref, row: LogRow{Fields: map[string]any{"request": map[string]any{"path": "/"}}}, want: "want a string, number"},
+		{name: "nested record", ref: ref, row: LogRow{Fields: map[string]any{"metadata": "x"}}, want: "flat"},
+		{name: "nested value", ref: ref, row: LogRow{Fields: map[string]any{"headers": map[string]any{"host": "x"}}}, want: "want a string, number"},
 		{name: "unknown project", ref: "abcdefghijklmnopqrst", row: good, want: "abcdefghijklmnopqrst", notFound: true},
 	}
 	for _, tt := range tests {

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -260,6 +261,10 @@ func (p *logParser) column() (string, error) {
 	}
 	if p.peek().isOp("(") {
 		return "", logSQLError("function %s is not supported", at)
+	}
+	if slices.Contains(logNestedRecords, col) {
+		// The real tables nest fields in records; the sandbox's are flat.
+		return "", logSQLError("column %s is a nested record in the API's tables; the sandbox's rows are flat, so name its fields instead (response.status_code, request.path...)", at)
 	}
 	if !p.hasColumn(col) {
 		return "", logSQLError("unknown column %s; the rows have %s", at, strings.Join(p.columns(), ", "))
