@@ -2,15 +2,20 @@ package sandbox
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
-// maxLogRows caps a logs.all answer, like the API's row limit.
+// maxLogRows caps a logs.all answer, like the API's row limit: a query's
+// LIMIT can lower it, not raise it. A caller that gets maxLogRows rows must
+// assume more matched and narrow its window.
 const maxLogRows = 100
 
-// projectLogs answers logs.all with one canned edge-log row per minute of
-// the requested window (the last minute by default). The window must not
-// exceed 24 hours, as in the API.
+// projectLogs answers logs.all for the window [iso_timestamp_start,
+// iso_timestamp_end) (the last minute by default; at most 24 hours, as in
+// the API). A project with appended rows (logs.go) answers those the sql
+// selects; any other answers one canned edge-log row per minute of the
+// window, whatever the sql.
 func (s *Sandbox) projectLogs(c *call) (reply, error) {
 	end := c.now.UTC()
 	start := end.Add(-time.Minute)
@@ -35,24 +40,43 @@ func (s *Sandbox) projectLogs(c *call) (reply, error) {
 		return reply{}, errBadRequest("The time range between iso_timestamp_start and iso_timestamp_end must not exceed 24 hours")
 	}
 	s.mu.Lock()
-	_, err = s.requireProject(c)
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	p, err := s.requireProject(c)
 	if err != nil {
 		return reply{}, err
 	}
+	if p.logs != nil {
+		var q *logQuery
+		if sql := strings.TrimSpace(c.query.Get("sql")); sql != "" {
+			if q, err = parseLogSQL(sql, p.logs.hasColumn, p.logs.columns); err != nil {
+				return reply{}, err
+			}
+		}
+		rows, err := p.logs.query(q, start, end)
+		if err != nil {
+			return reply{}, err
+		}
+		return reply{body: map[string]any{"result": rows}}, nil
+	}
+	return reply{body: map[string]any{"result": cannedLogRows(c.params["ref"], start, end)}}, nil
+}
+
+// cannedLogRows are one edge-log row per minute of the window, newest first,
+// both ends included at minute precision.
+func cannedLogRows(ref string, start, end time.Time) []map[string]any {
 	start, end = start.Truncate(time.Minute), end.Truncate(time.Minute)
 	rows := []map[string]any{}
 	paths := []string{"/rest/v1/todos", "/auth/v1/token", "/storage/v1/object/list/avatars", "/functions/v1/hello-world"}
 	codes := []int{200, 200, 201, 401}
 	for t, i := end, 0; !t.Before(start) && len(rows) < maxLogRows; t, i = t.Add(-time.Minute), i+1 {
 		rows = append(rows, map[string]any{
-			"id":            stableUUID(fmt.Sprintf("log/%s/%d", c.params["ref"], t.Unix())),
+			"id":            stableUUID(fmt.Sprintf("log/%s/%d", ref, t.Unix())),
 			"timestamp":     t.UnixMicro(),
-			"event_message": fmt.Sprintf("GET | %d | 203.0.113.7 | sandbox | https://%s.supabase.co%s | supaops-sandbox", codes[i%len(codes)], c.params["ref"], paths[i%len(paths)]),
+			"event_message": fmt.Sprintf("GET | %d | 203.0.113.7 | sandbox | https://%s.supabase.co%s | supaops-sandbox", codes[i%len(codes)], ref, paths[i%len(paths)]),
 			"sandbox":       true,
 		})
 	}
-	return reply{body: map[string]any{"result": rows}}, nil
+	return rows
 }
 
 // intervalBuckets maps a usage interval to its bucket count and width.

@@ -2,7 +2,9 @@ package sandbox
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"time"
 )
@@ -14,14 +16,35 @@ type backupEntry struct {
 	physical   bool
 }
 
-// restorePoint is PENDING until completedAt, then AVAILABLE. Seeded points
-// have a zero completedAt: available whatever the clock says, even inside a
-// synctest bubble whose clock starts in 2000.
+// Backup is one backup of a project, as a test adds it and backups_list
+// reports it.
+type Backup struct {
+	ID         int       `json:"id"`          // 0 = the next free id
+	InsertedAt time.Time `json:"inserted_at"` // zero = the sandbox clock's now
+	// Status is COMPLETED ("" = COMPLETED), FAILED, PENDING, REMOVED,
+	// ARCHIVED or CANCELLED.
+	Status string `json:"status"`
+	// Logical marks a logical (pg_dump) backup, as projects without WAL-G
+	// have; the default is physical, like every backup of a WAL-G project.
+	Logical bool `json:"logical,omitempty"`
+}
+
+// backupStatuses are the spec's backup statuses.
+var backupStatuses = []string{"COMPLETED", "FAILED", "PENDING", "REMOVED", "ARCHIVED", "CANCELLED"}
+
+func (b backupEntry) public() Backup {
+	return Backup{ID: b.id, InsertedAt: b.insertedAt, Status: b.status, Logical: !b.physical}
+}
+
+// restorePoint is PENDING until completedAt, then its outcome (AVAILABLE, or
+// FAILED). Seeded points have a zero completedAt: available whatever the
+// clock says, even inside a synctest bubble whose clock starts in 2000.
 type restorePoint struct {
 	name        string
 	requestedAt time.Time
 	completedAt time.Time
 	completedOn time.Time // reported completion time
+	outcome     string    // "" = AVAILABLE
 }
 
 type restorePointResponse struct {
@@ -30,11 +53,21 @@ type restorePointResponse struct {
 	Status      string  `json:"status"`
 }
 
+func (rp *restorePoint) status(now time.Time) string {
+	switch {
+	case now.Before(rp.completedAt):
+		return "PENDING"
+	case rp.outcome != "":
+		return rp.outcome
+	}
+	return "AVAILABLE"
+}
+
 func (rp *restorePoint) response(now time.Time) restorePointResponse {
-	r := restorePointResponse{Name: rp.name, Status: "PENDING"}
-	if !now.Before(rp.completedAt) {
+	r := restorePointResponse{Name: rp.name, Status: rp.status(now)}
+	if r.Status == "AVAILABLE" {
 		done := rfc3339(rp.completedOn)
-		r.Status, r.CompletedOn = "AVAILABLE", &done
+		r.CompletedOn = &done
 	}
 	return r
 }
@@ -46,6 +79,8 @@ type backupResponse struct {
 	Status           string `json:"status"`
 }
 
+// listBackups answers the project's backups oldest first; the physical
+// backup range spans its completed physical backups.
 func (s *Sandbox) listBackups(c *call) (reply, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -55,20 +90,158 @@ func (s *Sandbox) listBackups(c *call) (reply, error) {
 	}
 	list := []backupResponse{}
 	physical := map[string]any{}
+	var earliest, latest time.Time
 	for _, b := range p.backups {
 		list = append(list, backupResponse{ID: b.id, InsertedAt: rfc3339(b.insertedAt), IsPhysicalBackup: b.physical, Status: b.status})
-		if _, ok := physical["earliest_physical_backup_date_unix"]; !ok {
-			physical["earliest_physical_backup_date_unix"] = b.insertedAt.Unix()
+		if !b.physical || b.status != "COMPLETED" {
+			continue
 		}
-		physical["latest_physical_backup_date_unix"] = b.insertedAt.Unix()
+		if earliest.IsZero() || b.insertedAt.Before(earliest) {
+			earliest = b.insertedAt
+		}
+		if latest.IsZero() || b.insertedAt.After(latest) {
+			latest = b.insertedAt
+		}
+	}
+	if !earliest.IsZero() {
+		physical["earliest_physical_backup_date_unix"] = earliest.Unix()
+		physical["latest_physical_backup_date_unix"] = latest.Unix()
 	}
 	return reply{body: map[string]any{
 		"backups":              list,
 		"physical_backup_data": physical,
-		"pitr_enabled":         false,
+		"pitr_enabled":         p.pitr,
 		"region":               p.region,
-		"walg_enabled":         true,
+		// PITR runs on WAL-G; every project here archives WAL.
+		"walg_enabled": true,
 	}}, nil
+}
+
+// Backups returns a project's backups, oldest first.
+func (s *Sandbox) Backups(ref string) ([]Backup, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := s.projectByRef(ref)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Backup, len(p.backups))
+	for i, b := range p.backups {
+		out[i] = b.public()
+	}
+	return out, nil
+}
+
+// SetPITR turns point-in-time recovery on or off for a project, as the
+// pitr_enabled of backups_list reports it.
+func (s *Sandbox) SetPITR(ref string, enabled bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := s.projectByRef(ref)
+	if err != nil {
+		return err
+	}
+	p.pitr = enabled
+	return nil
+}
+
+// AddBackup adds a backup to a project and returns it with its defaults
+// filled (see Backup). Backups are listed by time, so one added with an
+// older InsertedAt is not the newest.
+func (s *Sandbox) AddBackup(ref string, b Backup) (Backup, error) {
+	if b.Status == "" {
+		b.Status = "COMPLETED"
+	}
+	if !slices.Contains(backupStatuses, b.Status) {
+		return Backup{}, fmt.Errorf("sandbox: backup status %q is not one of %v", b.Status, backupStatuses)
+	}
+	if b.ID < 0 {
+		return Backup{}, fmt.Errorf("sandbox: backup id %d is negative", b.ID)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := s.projectByRef(ref)
+	if err != nil {
+		return Backup{}, err
+	}
+	if b.ID == 0 {
+		s.st.lastBackupID++
+		b.ID = s.st.lastBackupID
+	} else {
+		for _, e := range p.backups {
+			if e.id == b.ID {
+				return Backup{}, fmt.Errorf("sandbox: project %s already has backup %d", ref, b.ID)
+			}
+		}
+		s.st.lastBackupID = max(s.st.lastBackupID, b.ID)
+	}
+	if b.InsertedAt.IsZero() {
+		b.InsertedAt = s.now()
+	}
+	// The API reports seconds; keeping only those makes what a test added
+	// and what it reads back equal.
+	b.InsertedAt = b.InsertedAt.UTC().Truncate(time.Second)
+	// A fresh slice: replies are built under the lock, but keep the state
+	// append-only for whoever holds the old one.
+	next := append(slices.Clone(p.backups), backupEntry{id: b.ID, insertedAt: b.InsertedAt, status: b.Status, physical: !b.Logical})
+	sort.SliceStable(next, func(i, j int) bool { return next[i].insertedAt.Before(next[j].insertedAt) })
+	p.backups = next
+	return b, nil
+}
+
+// FailNewestBackup marks a project's newest backup FAILED and returns it;
+// a project without backups is an error wrapping ErrNotFound.
+func (s *Sandbox) FailNewestBackup(ref string) (Backup, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := s.projectByRef(ref)
+	if err != nil {
+		return Backup{}, err
+	}
+	if len(p.backups) == 0 {
+		return Backup{}, fmt.Errorf("sandbox: project %s has no backups: %w", ref, ErrNotFound)
+	}
+	next := slices.Clone(p.backups)
+	newest := &next[len(next)-1]
+	newest.status = "FAILED"
+	p.backups = next
+	return newest.public(), nil
+}
+
+// SetRestorePointOutcome sets how restore points created from now on end
+// once TransitionDelay has passed: "AVAILABLE" (the default) or "FAILED".
+func (s *Sandbox) SetRestorePointOutcome(ref, status string) error {
+	if status != "AVAILABLE" && status != "FAILED" {
+		return fmt.Errorf("sandbox: restore point outcome %q: want AVAILABLE or FAILED", status)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := s.projectByRef(ref)
+	if err != nil {
+		return err
+	}
+	p.restorePointOutcome = status
+	return nil
+}
+
+// FailRestorePoint makes an existing restore point FAILED at once, whether
+// it was PENDING or AVAILABLE.
+func (s *Sandbox) FailRestorePoint(ref, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := s.projectByRef(ref)
+	if err != nil {
+		return err
+	}
+	rp, ok := p.restorePoints[name]
+	if !ok {
+		return fmt.Errorf("sandbox: project %s has no restore point %q: %w", ref, name, ErrNotFound)
+	}
+	rp.outcome = "FAILED"
+	if now := s.now(); now.Before(rp.completedAt) {
+		rp.completedAt = now
+	}
+	return nil
 }
 
 // startRestore moves a project to RESTORING and back, for PITR, physical
@@ -139,8 +312,8 @@ func (s *Sandbox) undoToRestorePoint(c *call) (reply, error) {
 	if !ok {
 		return reply{}, errNotFound("Restore point %q not found", body.Name)
 	}
-	if rp.response(c.now).Status != "AVAILABLE" {
-		return reply{}, errBadRequest("Restore point %q is still PENDING", body.Name)
+	if st := rp.status(c.now); st != "AVAILABLE" {
+		return reply{}, errBadRequest("Restore point %q is %s, not AVAILABLE", body.Name, st)
 	}
 	if err := s.startRestore(c); err != nil {
 		return reply{}, err
@@ -165,6 +338,9 @@ func (s *Sandbox) createRestorePoint(c *call) (reply, error) {
 		return reply{}, errConflict("Restore point %q already exists", body.Name)
 	}
 	rp := &restorePoint{name: body.Name, requestedAt: c.now, completedAt: c.now.Add(s.delay), completedOn: c.now.Add(s.delay)}
+	if p.restorePointOutcome == "FAILED" {
+		rp.outcome = "FAILED"
+	}
 	p.restorePoints[rp.name] = rp
 	return reply{status: http.StatusCreated, body: rp.response(c.now)}, nil
 }

@@ -60,13 +60,13 @@ func dropConnection(w http.ResponseWriter) {
 // faults, validation, handler. It reports whether the connection must be
 // dropped without a response.
 func (s *Sandbox) handle(w http.ResponseWriter, r *http.Request) (dropped bool) {
-	start := time.Now()
+	start := time.Now() // real time: the log reports how long serving took
 	w.Header().Set("X-Request-Id", s.nextRequestID())
 	if strings.HasPrefix(r.URL.Path, controlPrefix) {
 		s.serveControl(w, r)
 		return false
 	}
-	status, opID, dropped := s.serveAPI(w, r, start)
+	status, opID, dropped := s.serveAPI(w, r, s.now())
 	if e := s.log.Debug(); e.Enabled() {
 		e.Str("method", r.Method).Str("path", r.URL.Path).Str("operation", opID).
 			Int("status", status).Bool("dropped", dropped).Dur("took", time.Since(start)).
@@ -131,7 +131,7 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request, now time.Time
 	}
 
 	// Handlers see the time after any injected latency.
-	c, err := s.prepareCall(r, op, params, time.Now())
+	c, err := s.prepareCall(r, op, params, s.now())
 	var rep reply
 	if err == nil {
 		rep, err = s.dispatch(c)

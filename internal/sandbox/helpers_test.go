@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"sync"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
 )
 
 const testToken = "sbp_sandbox_test_token"
@@ -151,4 +153,25 @@ func (tc *testClient) projectStatus(ref string) string {
 	}
 	r.json(tc.t, &p)
 	return p.Status
+}
+
+// mustConform fails unless r, the answer to req, is valid against the spec's
+// response schema for operation opID.
+func mustConform(t testing.TB, s *Sandbox, tc *testClient, opID string, req request, r result) {
+	t.Helper()
+	op := s.api.byID[opID]
+	if op == nil {
+		t.Fatalf("unknown operation %s", opID)
+	}
+	opts := &openapi3filter.Options{IncludeResponseStatus: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
+	input := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: tc.build(req), Route: op.route, Options: opts},
+		Status:                 r.status,
+		Header:                 r.header,
+		Options:                opts,
+	}
+	input.SetBodyBytes(r.body)
+	if err := openapi3filter.ValidateResponse(context.Background(), input); err != nil {
+		t.Fatalf("%s: answer does not match the spec: %v\nbody: %.600s", opID, err, r.body)
+	}
 }

@@ -47,11 +47,20 @@ type project struct {
 	ssoProviders  []map[string]any
 	thirdParty    []map[string]any
 	backups       []backupEntry
+	pitr          bool
 	restorePoints map[string]*restorePoint
-	migrations    []*migration
-	upgrades      map[string]*upgrade
-	lastUpgrade   string
-	runIDs        []string
+	// restorePointOutcome is the terminal status of restore points created
+	// from now on: AVAILABLE, or FAILED on command.
+	restorePointOutcome string
+	// lints holds the advisors' lints per kind once a test set them; a kind
+	// absent here answers the canned lints.
+	lints map[AdvisorKind][]Lint
+	// logs holds appended log rows; nil answers canned rows (analytics.go).
+	logs        *logStore
+	migrations  []*migration
+	upgrades    map[string]*upgrade
+	lastUpgrade string
+	runIDs      []string
 }
 
 func newProject(id int, ref, name, orgSlug, region string, created time.Time, status timeline) *project {
@@ -71,6 +80,7 @@ func newProject(id int, ref, name, orgSlug, region string, created time.Time, st
 		secrets:        make(map[string]secretEntry),
 		legacyKeys:     true,
 		restorePoints:  make(map[string]*restorePoint),
+		lints:          make(map[AdvisorKind][]Lint),
 		upgrades:       make(map[string]*upgrade),
 	}
 }

@@ -1,9 +1,3 @@
-// Package sandbox is an in-process, stateful simulation of the Supabase
-// Management API. It serves all operations of the pinned spec over real HTTP
-// (or in memory through RoundTripper), validates every request against the
-// spec, keeps projects, branches, functions, secrets, keys and config objects
-// in memory, and can inject faults. Tests, benchmarks and `--sandbox` runs use
-// it instead of api.supabase.com.
 package sandbox
 
 import (
@@ -12,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/rs/zerolog"
 )
 
@@ -26,6 +21,14 @@ type Options struct {
 	// Spec is a spec loaded by LoadSpec, shared to skip loading it again;
 	// nil = New loads one.
 	Spec *Spec
+
+	// Now is the sandbox's clock, read for every time it reports or
+	// compares: status transitions, restore points, backups, log windows,
+	// rate-limit windows, expiries and created/updated times. nil =
+	// time.Now (synctest's fake clock inside a bubble). It must be safe for
+	// concurrent use; see ManualClock. Latency faults still sleep in real
+	// time: they delay the caller, not the simulation.
+	Now func() time.Time
 }
 
 const (
@@ -46,6 +49,8 @@ type Sandbox struct {
 	handlers []boundHandler
 	// docDefaults seed config documents (config.go).
 	docDefaults map[string]any
+	// lintSchema checks the lints tests set (advisors.go).
+	lintSchema *openapi3.Schema
 
 	limiter *rateLimiter
 	faults  *faultSet
@@ -101,10 +106,14 @@ func New(opts Options) (*Sandbox, error) {
 	for _, op := range api.ops {
 		s.requestCounts[op.id] = &atomic.Int64{}
 	}
+	var err error
+	if s.lintSchema, err = lintItemSchema(api); err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
 	if err := s.bindHandlers(); err != nil {
 		return nil, fmt.Errorf("sandbox: binding handlers: %w", err)
 	}
-	s.st, s.seed = newSeedState(time.Now())
+	s.st, s.seed = newSeedState(s.now())
 	return s, nil
 }
 

@@ -183,9 +183,11 @@ func newSeedState(now time.Time) (*state, SeedInfo) {
 	info.ThirdPartyAuthIDs = []string{tpa["id"].(string)}
 
 	for i := range 3 {
-		b := backupEntry{id: 100 + i, insertedAt: t0.Add(time.Duration(i) * 24 * time.Hour), status: "COMPLETED"}
+		// Physical, as every backup of a project with WAL-G (walg_enabled).
+		b := backupEntry{id: 100 + i, insertedAt: t0.Add(time.Duration(i) * 24 * time.Hour), status: "COMPLETED", physical: true}
 		prod.backups = append(prod.backups, b)
 		info.BackupIDs = append(info.BackupIDs, b.id)
+		st.lastBackupID = b.id
 	}
 	prod.restorePoints["before-launch"] = &restorePoint{name: "before-launch", requestedAt: t0, completedOn: t0.Add(time.Minute)}
 	info.RestorePointNames = []string{"before-launch"}

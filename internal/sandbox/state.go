@@ -21,6 +21,8 @@ type state struct {
 
 	seq           int // feeds deterministic refs and ids
 	nextProjectID int
+	lastBackupID  int // the highest backup id given out
+	logSeq        int // orders appended log rows and names their ids
 }
 
 func newState() *state {
@@ -49,7 +51,7 @@ type orgMember struct {
 }
 
 // timeline is a status that changes by itself: each step takes effect at its
-// time. Reading it against time.Now() applies transitions lazily, which keeps
+// time. Reading it against the sandbox's clock applies transitions lazily, which keeps
 // the sandbox free of goroutines and makes testing/synctest's fake clock
 // drive it.
 type timeline []timedStatus
