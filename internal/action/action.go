@@ -46,6 +46,8 @@ const (
 	InBodyField Location = "body_field"
 	// InBody is the whole body (arrays, and bodies whose fields clash with parameters).
 	InBody Location = "body"
+	// InLocal is an argument of an action supaops runs itself.
+	InLocal Location = "local"
 )
 
 // Param is one argument of an action.

@@ -21,6 +21,7 @@ import (
 	"github.com/supaops/supaops/internal/bindings"
 	"github.com/supaops/supaops/internal/client"
 	"github.com/supaops/supaops/internal/consent"
+	"github.com/supaops/supaops/internal/jobstore"
 	"github.com/supaops/supaops/internal/once"
 	"github.com/supaops/supaops/internal/pipeline"
 	"github.com/supaops/supaops/internal/policy"
@@ -117,6 +118,8 @@ type App struct {
 	// remembers requests already taken (retries, redeliveries).
 	Bindings *bindings.Service
 	Once     *once.Keeper
+	// Jobs keeps the scheduled jobs (nil without a store).
+	Jobs *jobstore.Store
 
 	policy  *policy.Policy
 	watcher *policy.Watcher
@@ -132,8 +135,23 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Registry: reg, log: opts.Logger}
-	loadOpts := policy.LoadOptions{Actions: Descriptors(reg)}
+	a := &App{log: opts.Logger}
+	// The store opens first: the jobs' actions keep it, and the policy must
+	// know every action it may name.
+	if opts.StoreFile != "" {
+		if a.Store, err = store.Open(ctx, opts.StoreFile, store.Options{Logger: opts.Logger}); err != nil {
+			return nil, err
+		}
+		a.Jobs = jobstore.New(a.Store, opts.Now)
+	}
+	jobActions, err := jobstore.Actions(a.Jobs, func(name string) bool { _, found := reg.Find(name); return found })
+	if err != nil {
+		return nil, err
+	}
+	if a.Registry, err = reg.With(jobActions...); err != nil {
+		return nil, err
+	}
+	loadOpts := policy.LoadOptions{Actions: Descriptors(a.Registry)}
 	if opts.PolicyFile == "" {
 		a.policy, err = policies.Default(loadOpts)
 	} else {
@@ -147,8 +165,8 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 			return nil, fmt.Errorf("policy %s: %w", opts.PolicyFile, err)
 		}
 	}
-	if opts.StoreFile != "" {
-		if err := a.openStore(ctx, opts); err != nil {
+	if a.Store != nil {
+		if err := a.openStore(opts); err != nil {
 			return nil, err
 		}
 	}
@@ -164,11 +182,8 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 	return a, nil
 }
 
-func (a *App) openStore(ctx context.Context, opts Options) error {
+func (a *App) openStore(opts Options) error {
 	var err error
-	if a.Store, err = store.Open(ctx, opts.StoreFile, store.Options{Logger: opts.Logger}); err != nil {
-		return err
-	}
 	a.Audit = audit.New(a.Store, opts.Now)
 	a.Consent = consent.New(a.Store, opts.Now, authz.VoteRecorder(a.Audit))
 	a.Authz, err = authz.New(authz.Config{

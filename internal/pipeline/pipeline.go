@@ -5,6 +5,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -416,6 +417,19 @@ func (p *Pipeline) call(ctx context.Context, req Request, st *callState) (*Resul
 	if err := p.recordIntent(ctx, st); err != nil {
 		return nil, p.notAllowed(call, rec, refuse("builtin:audit-unavailable", err.Error()))
 	}
+	if a.Local() {
+		// A local action may want to know who calls (who applied a job).
+		lctx := principal.With(ctx, principal.Principal{ID: call.Principal, Identities: call.Identities})
+		data, err := a.RunLocal(lctx, args)
+		if err == nil {
+			data, err = jsonValue(data)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", a.Name, err)
+		}
+		rec.Status = http.StatusOK
+		return &Result{Action: a, Status: http.StatusOK, Data: st.redactor.Value(data), ContentType: "application/json", Decision: decision}, nil
+	}
 	// The client redacts its errors (the API may echo a rejected secret).
 	httpReq, err := a.NewRequest(client.WithRedactor(p.callContext(ctx, a), st.redactor), p.api.BaseURL(), args)
 	if err != nil {
@@ -479,6 +493,22 @@ func (p *Pipeline) notAllowed(call Call, rec *Record, d Decision) *NotAllowedErr
 		Project: call.Project, Branch: call.Branch, Organization: call.Organization, Args: rec.Args,
 		SQL: call.Action.SQL, Statements: call.SQL,
 	}
+}
+
+// jsonValue turns a local action's result into plain JSON values (maps,
+// slices, json.Number...), what redaction and every surface read.
+func jsonValue(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the result: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var out any
+	if err := dec.Decode(&out); err != nil {
+		return nil, fmt.Errorf("encoding the result: %w", err)
+	}
+	return out, nil
 }
 
 // argsSize is the size of the arguments as compact JSON; normalized

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/supaops/supaops/internal/action"
 	"github.com/supaops/supaops/internal/client"
 	"github.com/supaops/supaops/internal/redact"
 	"github.com/supaops/supaops/internal/scope"
@@ -518,5 +519,52 @@ func TestSecretsAreRedactedByValue(t *testing.T) {
 		if strings.Contains(string(out), secret) {
 			t.Errorf("%s leaked in %s", secret, out)
 		}
+	}
+}
+
+// A local action goes through the same pipeline: validated, decided,
+// recorded before and after, redacted; only the call is in-process.
+func TestLocalAction(t *testing.T) {
+	reg, err := tools.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := 0
+	local, err := tools.NewLocal(action.Action{
+		Name: "things_list", Toolset: "supaops", Risk: action.Read, Summary: "List things.",
+		InputSchema: []byte(`{"type":"object","properties":{"limit":{"type":"integer","minimum":1}},"additionalProperties":false}`),
+	}, func(_ context.Context, args map[string]any) (any, error) {
+		ran++
+		return []map[string]any{{"name": "a", "password": "hunter2hunter2"}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reg, err = reg.With(local); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.With(local); !errors.Is(err, tools.ErrNameTaken) {
+		t.Errorf("a second things_list: %v", err)
+	}
+	rec := &memoryRecorder{}
+	p, err := New(Config{Registry: reg, API: &fakeAPI{}, Authorizer: AllowAll{}, Recorder: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Call(context.Background(), Request{Principal: "mcp:local", Action: "things_list", Args: map[string]any{"limit": 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := json.Marshal(res.Data)
+	if ran != 1 || strings.Contains(string(out), "hunter2") || !strings.Contains(string(out), `"name":"a"`) {
+		t.Errorf("ran %d, result %s", ran, out)
+	}
+	if len(rec.records) != 2 || rec.records[0].Event != EventIntent {
+		t.Errorf("records %+v", rec.records)
+	}
+	_, err = p.Call(context.Background(), Request{Principal: "mcp:local", Action: "things_list", Args: map[string]any{"limit": 0}})
+	var invalid *tools.InputError
+	if !errors.As(err, &invalid) || ran != 1 {
+		t.Errorf("invalid arguments: %v (ran %d)", err, ran)
 	}
 }

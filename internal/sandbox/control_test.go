@@ -62,7 +62,8 @@ func TestProjectControlEndpoints(t *testing.T) {
 			}},
 		{name: "remove an unknown lint", req: raw(http.MethodDelete, base+"/advisors/security/nope", ""), wantStatus: http.StatusNotFound, wantBody: "nope"},
 		{name: "an invalid lint", req: raw(http.MethodPost, base+"/advisors/performance", `{"name":"unused_index","level":"LOW","cache_key":"k"}`), wantStatus: http.StatusBadRequest, wantBody: "level"},
-		{name: "a misspelt key", req: raw(http.MethodPost, base+"/advisors/performance", `{"name":"unused_index","levle":"INFO"}`), wantStatus: http.StatusBadRequest, wantBody: "levle"},
+		{name: "a misspelt key", req:                                                                             //nolint:misspell // the misspelling is the test
+		raw(http.MethodPost, base+"/advisors/performance", `{"name":"unused_index","levle":"INFO"}`), wantStatus: http.StatusBadRequest, wantBody: "levle"},
 		{name: "an unknown advisor", req: raw(http.MethodGet, base+"/advisors/speed", ""), wantStatus: http.StatusBadRequest, wantBody: "security or performance"},
 		{name: "PITR on", req: raw(http.MethodPut, base+"/backups/pitr", `{"enabled":true}`), wantStatus: http.StatusOK,
 			check: func(t *testing.T) {

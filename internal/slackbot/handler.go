@@ -138,6 +138,8 @@ func (b *Bot) execute(ctx context.Context, cmd slack.SlashCommand, c command) {
 		b.bindCommand(ctx, d, who, c)
 	case VerbWhoami:
 		b.whoami(ctx, d, who)
+	case VerbJobs:
+		b.jobsCommand(ctx, d, who, cmd, c)
 	case VerbProjects:
 		b.callAction(ctx, d, who, cmd, c, "projects_list", c.words)
 	case VerbAdvisors:
@@ -203,11 +205,15 @@ func (b *Bot) callAction(ctx context.Context, d dest, who caller, cmd slack.Slas
 		b.sayOutcome(ctx, d, outcome.Of(nil, err).Describe(a), a)
 		return
 	}
-	req := pipeline.Request{
-		Action: a.Name, Args: args, Principal: who.principal, Identities: who.identities,
-		Surface: principal.SurfaceSlack, Scope: b.scopeOf(ctx, cmd.ChannelID),
+	b.run(ctx, d, requestFor(who, a.Name, args, b.scopeOf(ctx, cmd.ChannelID)), a, c.flag("file"))
+}
+
+// requestFor is a call by who from Slack, in a channel's scope.
+func requestFor(who caller, action string, args map[string]any, sc scope.Scope) pipeline.Request {
+	return pipeline.Request{
+		Action: action, Args: args, Principal: who.principal, Identities: who.identities,
+		Surface: principal.SurfaceSlack, Scope: sc,
 	}
-	b.run(ctx, d, req, a, c.flag("file"))
 }
 
 // run calls the pipeline and answers with the outcome: the result, a

@@ -30,7 +30,7 @@ func (b *Bot) Interaction(ctx context.Context, cb slack.InteractionCallback) Rep
 	}
 	act := cb.ActionCallback.BlockActions[0]
 	switch act.ActionID {
-	case ActionConfirm, ActionCancel, ActionApprove, ActionDeny:
+	case ActionConfirm, ActionCancel, ActionApprove, ActionDeny, ActionJobRun, ActionJobPause:
 	default:
 		return Reply{}
 	}
@@ -65,6 +65,8 @@ func (b *Bot) press(ctx context.Context, cb slack.InteractionCallback, act *slac
 		b.cancelPending(ctx, d, who, act.Value)
 	case ActionApprove, ActionDeny:
 		b.vote(ctx, d, who, act.ActionID == ActionApprove, act.Value, "", true)
+	case ActionJobRun, ActionJobPause:
+		b.jobPress(ctx, d, who, cb, act.ActionID, act.Value)
 	}
 }
 

@@ -35,7 +35,7 @@ func TestOpenCreatesPrivateFile(t *testing.T) {
 		}
 	}
 	err = st.View(t.Context(), func(tx *bbolt.Tx) error {
-		for _, b := range []string{BucketMeta, BucketAudit, BucketApprovals, BucketConfirmations, BucketBindings, BucketOnce, BucketPending} {
+		for _, b := range []string{BucketMeta, BucketAudit, BucketApprovals, BucketConfirmations, BucketBindings, BucketOnce, BucketPending, BucketJobs, BucketJobRuns, BucketJobState, BucketOutbox} {
 			if tx.Bucket([]byte(b)) == nil {
 				t.Errorf("bucket %s missing", b)
 			}

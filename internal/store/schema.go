@@ -25,10 +25,20 @@ const (
 	// BucketPending holds calls a surface keeps while they wait for a
 	// person (a Slack confirmation or approval), until they are run or expire.
 	BucketPending = "pending"
+	// Scheduled jobs: their specs, their runs (keyed by job and scheduled
+	// time), what each job remembers between runs (cursors, fingerprints),
+	// and the alerts waiting to be delivered.
+	BucketJobs     = "jobs"
+	BucketJobRuns  = "job_runs"
+	BucketJobState = "job_state"
+	BucketOutbox   = "outbox"
+	// BucketJobActive indexes the runs still requested or running, so that
+	// a scheduler's tick reads a handful of keys, not every run's history.
+	BucketJobActive = "job_active"
 )
 
 // SchemaVersion is the schema this supaops writes: the number of migrations.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 const (
 	appKey     = "app"
@@ -44,8 +54,9 @@ type migration func(tx *bbolt.Tx) error
 
 func migrations() []migration {
 	return []migration{
-		createBuckets(BucketAudit, BucketApprovals, BucketConfirmations), // 0 → 1
-		createBuckets(BucketBindings, BucketOnce, BucketPending),         // 1 → 2
+		createBuckets(BucketAudit, BucketApprovals, BucketConfirmations),                        // 0 → 1
+		createBuckets(BucketBindings, BucketOnce, BucketPending),                                // 1 → 2
+		createBuckets(BucketJobs, BucketJobRuns, BucketJobState, BucketOutbox, BucketJobActive), // 2 → 3
 	}
 }
 

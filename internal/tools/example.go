@@ -39,6 +39,9 @@ func exampleValue(schema map[string]any, depth int) any {
 	if v, ok := schema["default"]; ok {
 		return v
 	}
+	if list, ok := schema["examples"].([]any); ok && len(list) > 0 {
+		return list[0]
+	}
 	if enum, ok := schema["enum"].([]any); ok && len(enum) > 0 {
 		return enum[0]
 	}

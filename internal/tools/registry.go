@@ -39,6 +39,8 @@ type Action struct {
 
 	properties map[string]map[string]any // input schema properties, parsed once
 	compile    func() (*jsonschema.Schema, error)
+	local      LocalFunc // non-nil for an action supaops runs itself
+	check      LocalCheck
 }
 
 // BodyType is the generated Go type of a JSON request body, or nil.
@@ -90,8 +92,12 @@ func Load() (*Registry, error) {
 	if len(r.actions) != len(bindings) {
 		return nil, fmt.Errorf("registry: %d actions but %d bindings (run go generate ./internal/tools)", len(r.actions), len(bindings))
 	}
-	sort.Slice(r.actions, func(i, j int) bool { return r.actions[i].Name < r.actions[j].Name })
+	sortActions(r.actions)
 	return r, nil
+}
+
+func sortActions(list []*Action) {
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 }
 
 // Actions lists every action, sorted by name. The slice is a copy.

@@ -27,6 +27,9 @@ type request struct {
 // not have the shape of the action's path template, so no argument can make
 // it reach another endpoint.
 func (a *Action) NewRequest(ctx context.Context, server string, args map[string]any) (*http.Request, error) {
+	if a.local != nil {
+		return nil, fmt.Errorf("%s is a local action: it has no HTTP request", a.Name)
+	}
 	base, err := url.Parse(server)
 	if err != nil || base.Scheme == "" || base.Host == "" {
 		return nil, fmt.Errorf("building the request for %s: the API base URL %q is not an absolute URL", a.Name, server)

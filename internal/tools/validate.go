@@ -132,6 +132,9 @@ func (a *Action) Validate(args map[string]any) error {
 		return fmt.Errorf("validating arguments of %s: %w", a.Name, err)
 	}
 	problems = append(problems, a.pathProblems(args, problems)...)
+	if len(problems) == 0 && a.check != nil {
+		problems = a.check(args)
+	}
 	if len(problems) > 0 {
 		return &InputError{Action: a.Name, Problems: problems}
 	}

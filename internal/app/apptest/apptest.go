@@ -31,6 +31,9 @@ type Options struct {
 	RealLimits bool
 	// Now is the clock of the store's records; nil means time.Now.
 	Now func() time.Time
+	// SandboxOnNow makes the sandbox keep time by Now too (backups dated,
+	// log windows read, operations finished on the test's clock).
+	SandboxOnNow bool
 	// StoreFile is the store to open; "" means a fresh one. Two stacks on
 	// one file are two processes sharing a store (or one restarted).
 	StoreFile string
@@ -65,6 +68,9 @@ func New(t testing.TB, opts Options) *app.App {
 	}
 	if opts.Logger != nil {
 		o.Logger = *opts.Logger
+	}
+	if opts.SandboxOnNow {
+		o.SandboxOptions.Now = opts.Now
 	}
 	if !opts.RealLimits {
 		o.Limits = client.Limits{Global: client.Budget{Requests: 1 << 20, Window: time.Minute}, Endpoints: []client.EndpointLimit{}}

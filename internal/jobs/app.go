@@ -1,0 +1,26 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+
+	"github.com/supaops/supaops/internal/app"
+	"github.com/supaops/supaops/internal/client"
+	"github.com/supaops/supaops/internal/principal"
+)
+
+// ForApp builds the scheduler of a stack: the jobs in its store, run
+// through its pipeline, their calls marked as background work so that the
+// API client's rate limiter lets people and agents go first.
+func ForApp(a *app.App, opts Options) (*Scheduler, error) {
+	if a.Jobs == nil || a.Pipeline == nil {
+		return nil, errors.New("jobs need the store and the API")
+	}
+	opts.Store, opts.Pipeline = a.Jobs, a.Pipeline
+	if opts.Background == nil {
+		opts.Background = func(ctx context.Context, job string) context.Context {
+			return client.WithBackground(ctx, principal.KindJob+":"+job, client.Budget{})
+		}
+	}
+	return New(opts)
+}

@@ -1,0 +1,246 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/supaops/supaops/internal/jobstore"
+	"github.com/supaops/supaops/internal/outcome"
+	"github.com/supaops/supaops/internal/pipeline"
+	"github.com/supaops/supaops/internal/principal"
+)
+
+// kind runs one job's work for one run.
+type kind interface {
+	run(ctx context.Context, e *env) error
+}
+
+func kindOf(sp jobstore.Spec) (kind, error) {
+	switch sp.Kind {
+	case jobstore.KindBackup:
+		return backupKind{sp.Backup}, nil
+	case jobstore.KindAdvisors:
+		return advisorsKind{sp.Advisors}, nil
+	case jobstore.KindLogSweep:
+		return logSweepKind{sp.LogSweep}, nil
+	case jobstore.KindAction:
+		return actionKind{sp.Action}, nil
+	}
+	return nil, fmt.Errorf("unknown kind %q", sp.Kind)
+}
+
+// env is what a kind works with during one run.
+type env struct {
+	s      *Scheduler
+	spec   jobstore.Spec
+	run    jobstore.Run
+	alerts int
+	notes  []string
+}
+
+// execute runs a claimed run to its end and records it.
+func (s *Scheduler) execute(ctx context.Context, sp jobstore.Spec, run jobstore.Run) jobstore.Run {
+	ctx, cancel := context.WithTimeout(ctx, sp.Timeout)
+	defer cancel()
+	e := &env{s: s, spec: sp, run: run}
+	k, err := kindOf(sp)
+	if err == nil {
+		err = k.run(ctx, e)
+	}
+	run.Summary += strings.Join(e.notes, " ")
+	switch {
+	case err == nil:
+		run.State = jobstore.Succeeded
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		run.State, run.Error = jobstore.Failed, fmt.Sprintf("timed out after %s: %v", sp.Timeout, err)
+	case ctx.Err() != nil:
+		run.State, run.Error = jobstore.Canceled, fmt.Sprintf("cancelled: %v", err)
+	default:
+		run.State, run.Error = jobstore.Failed, err.Error()
+	}
+	if err := e.health(context.WithoutCancel(ctx), run); err != nil {
+		s.log.Error().Err(err).Str("run", run.Key).Msg("queueing the run's alert failed")
+	}
+	run.Alerts = e.alerts
+	s.finish(context.WithoutCancel(ctx), sp, run)
+	if e.alerts > 0 {
+		s.Deliver(context.WithoutCancel(ctx))
+	}
+	return run
+}
+
+// failingKey is the state key of a job's failing streak.
+const failingKey = "scheduler/failing"
+
+// failing is what a job remembers of its failures.
+type failing struct {
+	Since time.Time `json:"since"`
+	Runs  int       `json:"runs"`
+	Error string    `json:"error"`
+}
+
+// health alerts when a job starts failing and when it works again, not at
+// every failed run: a job failing every five minutes all night is one
+// alert, and one more in the morning when it is fixed.
+func (e *env) health(ctx context.Context, run jobstore.Run) error {
+	if run.State != jobstore.Failed && run.State != jobstore.Succeeded {
+		return nil
+	}
+	var prev failing
+	was, err := e.s.opts.Store.GetState(ctx, e.spec.Name, failingKey, &prev)
+	if err != nil {
+		return err
+	}
+	if run.State == jobstore.Succeeded {
+		if !was {
+			return nil
+		}
+		if err := e.alert(ctx, jobstore.Alert{
+			Key: run.Key + "/works-again", Severity: "info",
+			Title: fmt.Sprintf("Job %s works again", e.spec.Name),
+			Lines: []string{fmt.Sprintf("after %d failed run(s) since %s; the last error was: %s", prev.Runs, prev.Since.UTC().Format(time.RFC3339), prev.Error)},
+		}); err != nil {
+			return err
+		}
+		return e.s.opts.Store.DropState(ctx, e.spec.Name, failingKey)
+	}
+	if !was {
+		if err := e.alert(ctx, jobstore.Alert{
+			Key: run.Key + "/failed", Severity: "error",
+			Title: fmt.Sprintf("Job %s failed", e.spec.Name), Lines: []string{run.Error},
+		}); err != nil {
+			return err
+		}
+		prev = failing{Since: e.s.opts.Now().UTC()}
+	}
+	prev.Runs++
+	prev.Error = run.Error
+	return e.s.opts.Store.PutState(ctx, e.spec.Name, failingKey, prev)
+}
+
+func (s *Scheduler) finish(ctx context.Context, sp jobstore.Spec, run jobstore.Run) {
+	if err := s.opts.Store.Finish(ctx, run, sp.History); err != nil {
+		s.log.Error().Err(err).Str("run", run.Key).Msg("recording the run's end failed")
+	}
+	s.log.Info().Str("job", sp.Name).Str("run", run.Key).Str("state", string(run.State)).Int("attempt", run.Attempt).
+		Str("error", run.Error).Msg("run finished")
+}
+
+// alert puts an alert for every target of the job in the outbox, durably,
+// before the kind commits the state that led to it: a crash in between
+// makes the retried run find the same alert (same key) and not add it
+// twice, and never loses it. Keys are built from the run key, which a
+// retried run keeps.
+func (e *env) alert(ctx context.Context, a jobstore.Alert) error {
+	a.Job, a.Run = e.spec.Name, e.run.Key
+	var out []jobstore.Alert
+	for _, t := range e.spec.Notify {
+		a.Target = t.String()
+		out = append(out, a)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	n, err := e.s.opts.Store.Enqueue(ctx, out...)
+	e.alerts += n
+	return err
+}
+
+func (e *env) note(format string, args ...any) {
+	e.notes = append(e.notes, fmt.Sprintf(format, args...))
+}
+
+// call runs an action through the pipeline as the job. A decision that
+// wants a person (confirm, approve) fails the call: nobody is asked at
+// 3 a.m.; operators grant jobs in the policy.
+func (e *env) call(ctx context.Context, action string, args map[string]any) (*pipeline.Result, error) {
+	if e.s.opts.Background != nil {
+		ctx = e.s.opts.Background(ctx, e.spec.Name)
+	}
+	req := pipeline.Request{Action: action, Args: args, Principal: e.spec.Principal(), Surface: principal.SurfaceJob}
+	res, err := e.s.opts.Pipeline.Call(ctx, req)
+	if err == nil {
+		return res, nil
+	}
+	o := outcome.Of(res, err)
+	switch o.Kind {
+	case outcome.NeedsConfirmation, outcome.NeedsApproval:
+		return nil, fmt.Errorf("%s: rule %s wants %s, and a job cannot ask anyone: grant %s this action in the policy (an allow rule)",
+			action, o.Decision.Rule, strings.TrimPrefix(string(o.Kind), "needs_"), e.spec.Principal())
+	case outcome.Denied:
+		return nil, fmt.Errorf("%s: denied by rule %s: %s", action, o.Decision.Rule, o.Decision.Reason)
+	}
+	return nil, fmt.Errorf("%s: %w", action, err)
+}
+
+// projects resolves the job's projects at this run: refs as they are, and
+// every project of an organization (org:<slug>), listed through the
+// pipeline like any call.
+func (e *env) projects(ctx context.Context) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range e.spec.Projects {
+		slug, isOrg := strings.CutPrefix(p, "org:")
+		if !isOrg {
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+			continue
+		}
+		res, err := e.call(ctx, "organization_projects_list", map[string]any{"slug": slug})
+		if err != nil {
+			return nil, fmt.Errorf("listing the projects of %s: %w", p, err)
+		}
+		for _, ref := range refsIn(res.Data) {
+			if !seen[ref] {
+				seen[ref] = true
+				out = append(out, ref)
+			}
+		}
+	}
+	return out, nil
+}
+
+// refsIn reads the refs of organization_projects_list's answer: a list, or
+// an object with a list of projects.
+func refsIn(data any) []string {
+	var list []any
+	switch v := data.(type) {
+	case []any:
+		list = v
+	case map[string]any:
+		list, _ = v["projects"].([]any)
+	}
+	var out []string
+	for _, item := range list {
+		if m, ok := item.(map[string]any); ok {
+			if ref, ok := m["ref"].(string); ok {
+				out = append(out, ref)
+			}
+		}
+	}
+	return out
+}
+
+// forEachProject runs fn for every project, going on after a failure, and
+// returns the failures together.
+func (e *env) forEachProject(ctx context.Context, fn func(ref string) error) error {
+	refs, err := e.projects(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, ref := range refs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fn(ref); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", ref, err))
+		}
+	}
+	return errors.Join(errs...)
+}
