@@ -17,6 +17,7 @@ import (
 	"github.com/supaops/supaops/internal/pipeline"
 	"github.com/supaops/supaops/internal/principal"
 	"github.com/supaops/supaops/internal/textargs"
+	"github.com/supaops/supaops/internal/tools"
 )
 
 func runCall(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -63,15 +64,9 @@ func runCall(ctx context.Context, args []string, getenv func(string) string, std
 		defer cancel()
 	}
 	req := pipeline.Request{Action: act.Name, Args: callArgs, Principal: principal.CLILocal, Surface: principal.SurfaceCLI, Confirmation: *confirm}
-	res, err := a.Pipeline.Call(ctx, req)
+	res, err := callAndConfirm(ctx, a.Pipeline, act, req, stdin, stdout, stderr)
 	if err != nil {
-		o := outcome.Of(res, err).Describe(act)
-		if o.Kind != outcome.NeedsConfirmation || !interactive(stdin, stdout) {
-			return cliError(o)
-		}
-		if res, err = askConfirmation(ctx, a.Pipeline, req, o.Challenge, stdin, stderr); err != nil {
-			return err
-		}
+		return err
 	}
 	if *wait {
 		if res.Poll == nil || act.Poll == nil || act.Poll.Field == "" {
@@ -91,6 +86,21 @@ func runCall(ctx context.Context, args []string, getenv func(string) string, std
 	return printResult(stdout, res)
 }
 
+// callAndConfirm calls through the pipeline; a call that needs a
+// confirmation is asked at a terminal, and otherwise returned as an error
+// that says how to go ahead (--confirm TOKEN).
+func callAndConfirm(ctx context.Context, p *pipeline.Pipeline, act *tools.Action, req pipeline.Request, stdin io.Reader, stdout, stderr io.Writer) (*pipeline.Result, error) {
+	res, err := p.Call(ctx, req)
+	if err == nil {
+		return res, nil
+	}
+	o := outcome.Of(res, err).Describe(act)
+	if o.Kind != outcome.NeedsConfirmation || !interactive(stdin, stdout) {
+		return nil, cliError(o)
+	}
+	return askConfirmation(ctx, p, req, o.Challenge, stdin, stderr)
+}
+
 // printResult writes a result's data: JSON indented, text as it is.
 func printResult(w io.Writer, res *pipeline.Result) error {
 	switch v := res.Data.(type) {
@@ -103,6 +113,7 @@ func printResult(w io.Writer, res *pipeline.Result) error {
 	default:
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false) // a terminal, not a web page: keep > as >
 		return enc.Encode(v)
 	}
 }

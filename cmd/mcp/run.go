@@ -21,6 +21,9 @@ Usage:
   supaops-mcp approvals [list [--status S] | approve ID --as P | deny ID --as P [--reason R]]
   supaops-mcp audit [list] [--since 1h] [--principal P] [--action A] [--project REF] [--format table|json]
   supaops-mcp audit verify | audit prune [--max-age 90d] [--max-count N]
+  supaops-mcp jobs list | show NAME | runs [NAME] | check FILE | apply FILE [--prune]
+                  | pause NAME | resume NAME | remove NAME | run NAME [--queue]
+                         manage the scheduled jobs (supaops-mcp jobs help)
   supaops-mcp sandbox [--addr 127.0.0.1:54321]
   supaops-mcp version
 
@@ -66,6 +69,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runApprovals(ctx, rest, getenv, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, getenv, stdout, stderr)
+	case "jobs":
+		return runJobs(ctx, rest, getenv, stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "supaops-mcp", version)
 		return nil
@@ -73,7 +78,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprint(stdout, usageText)
 		return nil
 	default:
-		return usagef("unknown command %q (commands: serve, actions, call, policy, approvals, audit, sandbox, version)", cmd)
+		return usagef("unknown command %q (commands: serve, actions, call, policy, approvals, audit, jobs, sandbox, version)", cmd)
 	}
 }
 

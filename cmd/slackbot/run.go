@@ -21,17 +21,24 @@ import (
 
 	"github.com/supaops/supaops/internal/app"
 	"github.com/supaops/supaops/internal/consent"
+	"github.com/supaops/supaops/internal/jobs"
+	"github.com/supaops/supaops/internal/jobstore"
 	"github.com/supaops/supaops/internal/slackbot"
 )
 
 const usageText = `supaops-slackbot serves the supaops Slack app: /supa reaches every Management
 API action, with buttons to confirm and approve, under the same policy and
-audit log as supaops-mcp.
+audit log as supaops-mcp. It also runs the scheduled jobs kept in the store
+(supaops-mcp jobs apply FILE), posting their alerts to Slack.
 
 Usage:
   supaops-slackbot [--http ADDR] [--sandbox | --api-url URL] [--policy FILE] [--store FILE]
                    [--command /supa] [--teams T1,T2] [--approvals-channel C123]
-                   [--no-public toolset,...] [--slack-api-url URL]
+                   [--no-public toolset,...] [--slack-api-url URL] [--jobs=false]
+  supaops-slackbot --jobs-only [--sandbox | --api-url URL] [--policy FILE] [--store FILE]
+                         run the scheduled jobs without Slack: alerts go to
+                         webhooks and the log; Slack alerts wait in the store
+                         for a bot to deliver them
   supaops-slackbot version
 
 Settings come from the environment, never flags:
@@ -80,6 +87,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	approvals := fs.String("approvals-channel", "", "channel id for approval requests that name no channel")
 	noPublic := fs.String("no-public", "database,secrets,analytics", "toolsets whose results are never posted in a channel")
 	slackURL := fs.String("slack-api-url", "", "Slack Web API base URL (a Slack-compatible test server or a proxy)")
+	withJobs := fs.Bool("jobs", true, "run the scheduled jobs in this process too")
+	jobsOnly := fs.Bool("jobs-only", false, "run only the scheduled jobs: no Slack settings needed")
+	jobsLease := fs.Duration("jobs-lease", jobs.DefaultLease, "how long a run's heartbeat is trusted before another scheduler calls it interrupted")
 	if err := fs.Parse(args); err != nil {
 		return usagef("%v (see supaops-slackbot help)", err)
 	}
@@ -89,6 +99,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log, err := newLogger(getenv, stderr)
 	if err != nil {
 		return err
+	}
+	if *jobsLease < 5*time.Second {
+		return usagef("--jobs-lease %s: at least 5s (runs beat every quarter of it)", *jobsLease)
+	}
+	if *jobsOnly {
+		return runJobsOnly(ctx, jobsOnlyFlags{
+			sandbox: *useSandbox, apiURL: *apiURL, policy: *policyFile, store: *storeFile, lease: *jobsLease,
+		}, getenv, stderr, log)
 	}
 	cfg, err := slackSettings(getenv, *httpAddr, *slackURL)
 	if err != nil {
@@ -144,6 +162,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer signal.Stop(hup)
 	go stack.WatchPolicy(ctx, hup)
 	go bot.WatchApprovals(ctx, 15*time.Second)
+	if *withJobs {
+		stopJobs, err := startJobs(ctx, stack, map[string]jobs.Notifier{jobstore.TargetSlack: bot}, *jobsLease, log)
+		if err != nil {
+			return err
+		}
+		defer stopJobs()
+	}
 
 	log.Info().Str("team", auth.TeamID).Strs("serving", served).Str("command", *command).Bool("sandbox", *useSandbox).Msg("supaops slackbot starting")
 	if cfg.appToken != "" && *httpAddr == "" {

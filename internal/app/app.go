@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -39,6 +40,16 @@ const SandboxToken = "sandbox-token"
 // RoundTripper answers every request.
 const sandboxURL = "http://sandbox.supaops.invalid"
 
+// localOnlyURL is the API's base URL in a local-only stack: never reached.
+const localOnlyURL = "http://local-only.supaops.invalid"
+
+// refuseAPI is the transport of a local-only stack.
+type refuseAPI struct{}
+
+func (refuseAPI) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("this command manages supaops's own state and does not call the Management API")
+}
+
 // Options choose what Open builds. Zero values mean: the shipped default
 // policy, no store, no API.
 type Options struct {
@@ -54,6 +65,10 @@ type Options struct {
 	// Sandbox calls an in-process simulation of the API instead of the real
 	// one (no token needed).
 	Sandbox bool
+	// LocalOnly builds the pipeline for supaops's own actions (the jobs')
+	// only: no token is read, and a Management API call is refused before
+	// it is sent. For commands that manage jobs without calling the API.
+	LocalOnly bool
 	// SandboxOptions tune that simulation (tests use a shared spec and a
 	// large budget).
 	SandboxOptions sandbox.Options
@@ -88,7 +103,7 @@ func (o Options) Env(getenv func(string) string, withStore bool) (Options, error
 		}
 		o.StoreFile = path
 	}
-	if o.API && !o.Sandbox {
+	if o.API && !o.Sandbox && !o.LocalOnly {
 		if o.APIURL == "" {
 			o.APIURL = strings.TrimSpace(getenv("SUPABASE_API_URL"))
 		}
@@ -130,6 +145,9 @@ type App struct {
 func Open(ctx context.Context, opts Options) (*App, error) {
 	if opts.Sandbox && opts.APIURL != "" {
 		return nil, errors.New("the sandbox and an API URL exclude each other")
+	}
+	if opts.LocalOnly && (opts.Sandbox || opts.APIURL != "") {
+		return nil, errors.New("a local-only stack calls no API: no sandbox nor API URL")
 	}
 	reg, err := tools.Load()
 	if err != nil {
@@ -216,6 +234,9 @@ func (a *App) openAPI(opts Options) error {
 	cfg := client.Config{
 		BaseURL: opts.APIURL, Token: opts.Token, UserAgent: opts.UserAgent,
 		Limits: opts.Limits, Retry: opts.Retry, Logger: opts.Logger,
+	}
+	if opts.LocalOnly {
+		cfg.BaseURL, cfg.Transport, cfg.Token = localOnlyURL, refuseAPI{}, "local-only"
 	}
 	if opts.Sandbox {
 		sbOpts := opts.SandboxOptions
