@@ -10,7 +10,7 @@ import (
 const usageText = `supaops-mcp operates Supabase projects through the Management API, safely.
 
 Usage:
-  supaops-mcp [serve] [--sandbox | --api-url URL] [--read-only] [--project-ref REF] [--toolsets a,b|all]
+  supaops-mcp [serve] [--sandbox | --api-url URL] [--read-only] [--project-ref REF] [--toolsets a,b|all] [--manage-jobs]
               [--policy FILE] [--store FILE] [--http ADDR [--tokens-file FILE] [--allowed-origins a,b]]
                          serve MCP over stdio (what an MCP client starts), or streamable HTTP at ADDR/mcp
   supaops-mcp actions [--format table|tsv|json] [--toolset NAME] [--risk read|write|destructive]

@@ -29,6 +29,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	var f stackFlags
 	readOnly := fs.Bool("read-only", false, "hide and refuse every write and destructive action")
 	projectRef := fs.String("project-ref", "", "scope the server to one project (20 lowercase letters)")
+	manageJobs := fs.Bool("manage-jobs", false, "let agents change scheduled jobs too (by default they only read them)")
 	toolsets := fs.String("toolsets", "", "extra toolsets as first-class tools, comma-separated, or all")
 	fs.StringVar(&f.policy, "policy", "", "policy file (default: SUPAOPS_POLICY, else the shipped default); reloaded on change or SIGHUP")
 	fs.StringVar(&f.store, "store", "", "store file (default: SUPAOPS_STORE, else ~/.local/state/supaops/supaops.db)")
@@ -43,7 +44,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q (see supaops-mcp help)", fs.Arg(0))
 	}
-	sc := scope.Scope{ReadOnly: *readOnly, Project: *projectRef}
+	sc := scope.Scope{ReadOnly: *readOnly, Project: *projectRef, OwnStateReadOnly: !*manageJobs}
 	if err := sc.Validate(); err != nil {
 		return usagef("--project-ref: %v", err)
 	}

@@ -51,45 +51,53 @@ func (k advisorsKind) run(ctx context.Context, e *env) error {
 			}
 		}
 		key := "advisors/" + ref
-		var prev map[string]seenLint
-		if _, err := e.s.opts.Store.GetState(ctx, e.spec.Name, key, &prev); err != nil {
-			return err
-		}
 		var fresh, resolved []string
-		for _, fp := range slices.Sorted(maps.Keys(current)) {
-			if _, ok := prev[fp]; !ok {
-				fresh = append(fresh, lines[fp])
+		err := e.commit(ctx, func(t *jobstore.StateTx) error {
+			fresh, resolved = nil, nil
+			var prev map[string]seenLint
+			if _, err := t.Get(key, &prev); err != nil {
+				return err
 			}
-		}
-		for _, fp := range slices.Sorted(maps.Keys(prev)) {
-			if _, ok := current[fp]; !ok {
-				resolved = append(resolved, fmt.Sprintf("[%s] %s", prev[fp].Level, prev[fp].Title))
-			}
-		}
-		if len(fresh) > 0 {
-			sev := "warning"
-			for fp := range current {
-				if _, old := prev[fp]; !old && current[fp].Level == jobstore.LevelError {
-					sev = "error"
+			for _, fp := range slices.Sorted(maps.Keys(current)) {
+				if _, ok := prev[fp]; !ok {
+					fresh = append(fresh, lines[fp])
 				}
 			}
-			if err := e.alert(ctx, jobstore.Alert{
-				Key: e.run.Key + "/" + ref + "/new", Severity: sev, Project: ref,
-				Title: fmt.Sprintf("%d new advisor finding(s) on %s", len(fresh), ref), Lines: fresh,
-			}); err != nil {
-				return err
+			for _, fp := range slices.Sorted(maps.Keys(prev)) {
+				if _, ok := current[fp]; !ok {
+					resolved = append(resolved, fmt.Sprintf("[%s] %s", prev[fp].Level, prev[fp].Title))
+				}
 			}
-		}
-		if len(resolved) > 0 {
-			if err := e.alert(ctx, jobstore.Alert{
-				Key: e.run.Key + "/" + ref + "/resolved", Severity: "info", Project: ref,
-				Title: fmt.Sprintf("%d advisor finding(s) resolved on %s", len(resolved), ref), Lines: resolved,
-			}); err != nil {
-				return err
+			if len(fresh) > 0 {
+				sev := "warning"
+				for fp := range current {
+					if _, old := prev[fp]; !old && current[fp].Level == jobstore.LevelError {
+						sev = "error"
+					}
+				}
+				if err := t.Queue(e.targets(jobstore.Alert{
+					Key: e.run.Key + "/" + ref + "/new", Severity: sev, Project: ref,
+					Title: fmt.Sprintf("%d new advisor finding(s) on %s", len(fresh), ref), Lines: fresh,
+				})...); err != nil {
+					return err
+				}
 			}
+			if len(resolved) > 0 {
+				if err := t.Queue(e.targets(jobstore.Alert{
+					Key: e.run.Key + "/" + ref + "/resolved", Severity: "info", Project: ref,
+					Title: fmt.Sprintf("%d advisor finding(s) resolved on %s", len(resolved), ref), Lines: resolved,
+				})...); err != nil {
+					return err
+				}
+			}
+			// The findings and their alerts commit together.
+			return t.Put(key, current)
+		})
+		if err != nil {
+			return err
 		}
 		e.note("%s: %d findings, %d new, %d resolved;", ref, len(current), len(fresh), len(resolved))
-		return e.s.opts.Store.PutState(ctx, e.spec.Name, key, current)
+		return nil
 	})
 }
 

@@ -6,7 +6,7 @@ import (
 
 	"github.com/supaops/supaops/internal/app"
 	"github.com/supaops/supaops/internal/client"
-	"github.com/supaops/supaops/internal/principal"
+	"github.com/supaops/supaops/internal/jobstore"
 )
 
 // ForApp builds the scheduler of a stack: the jobs in its store, run
@@ -18,8 +18,8 @@ func ForApp(a *app.App, opts Options) (*Scheduler, error) {
 	}
 	opts.Store, opts.Pipeline = a.Jobs, a.Pipeline
 	if opts.Background == nil {
-		opts.Background = func(ctx context.Context, job string) context.Context {
-			return client.WithBackground(ctx, principal.KindJob+":"+job, client.Budget{})
+		opts.Background = func(ctx context.Context, sp jobstore.Spec) context.Context {
+			return client.WithBackground(ctx, sp.Principal(), client.Budget{Requests: sp.Budget.Calls, Window: sp.Budget.Per})
 		}
 	}
 	return New(opts)

@@ -93,7 +93,7 @@ func follow(ctx context.Context, e *env, res *pipeline.Result) (pipeline.Progres
 	}
 	for {
 		if e.s.opts.Background != nil {
-			ctx = e.s.opts.Background(ctx, e.spec.Name)
+			ctx = e.s.opts.Background(ctx, e.spec)
 		}
 		pr, err := e.s.opts.Pipeline.Poll(ctx, res)
 		if err != nil || pr.Done || pr.Failed {
@@ -140,34 +140,37 @@ func newestBackup(v any) (backup, bool) {
 // change: unhealthy (error), recovered (info).
 func (e *env) verdict(ctx context.Context, ref, reason string) error {
 	key := "backup/" + ref
-	var prev backupVerdict
-	had, err := e.s.opts.Store.GetState(ctx, e.spec.Name, key, &prev)
-	if err != nil {
-		return err
-	}
 	now := e.s.opts.Now().UTC()
-	cur := backupVerdict{Healthy: reason == "", Reason: reason, Since: now}
-	switch {
-	case !cur.Healthy && (!had || prev.Healthy):
-		err = e.alert(ctx, jobstore.Alert{
-			Key: e.run.Key + "/" + ref + "/unhealthy", Severity: "error", Project: ref,
-			Title: fmt.Sprintf("Backups of %s need attention", ref), Lines: []string{reason},
-		})
-	case cur.Healthy && had && !prev.Healthy:
-		err = e.alert(ctx, jobstore.Alert{
-			Key: e.run.Key + "/" + ref + "/recovered", Severity: "info", Project: ref,
-			Title: fmt.Sprintf("Backups of %s recovered", ref), Lines: []string{"was: " + prev.Reason},
-		})
-	case had && prev.Healthy == cur.Healthy:
-		cur.Since = prev.Since // the same state goes on
-	}
-	if err != nil {
-		return err
-	}
-	if !cur.Healthy {
+	err := e.commit(ctx, func(t *jobstore.StateTx) error {
+		var prev backupVerdict
+		had, err := t.Get(key, &prev)
+		if err != nil {
+			return err
+		}
+		cur := backupVerdict{Healthy: reason == "", Reason: reason, Since: now}
+		switch {
+		case !cur.Healthy && (!had || prev.Healthy):
+			err = t.Queue(e.targets(jobstore.Alert{
+				Key: e.run.Key + "/" + ref + "/unhealthy", Severity: "error", Project: ref,
+				Title: fmt.Sprintf("Backups of %s need attention", ref), Lines: []string{reason},
+			})...)
+		case cur.Healthy && had && !prev.Healthy:
+			err = t.Queue(e.targets(jobstore.Alert{
+				Key: e.run.Key + "/" + ref + "/recovered", Severity: "info", Project: ref,
+				Title: fmt.Sprintf("Backups of %s recovered", ref), Lines: []string{"was: " + prev.Reason},
+			})...)
+		case had && prev.Healthy == cur.Healthy:
+			cur.Since = prev.Since // the same state goes on
+		}
+		if err != nil {
+			return err
+		}
+		return t.Put(key, cur)
+	})
+	if err == nil && reason != "" {
 		e.note("%s: %s;", ref, reason)
 	}
-	return e.s.opts.Store.PutState(ctx, e.spec.Name, key, cur)
+	return err
 }
 
 func intArg(v any) (int, bool) {

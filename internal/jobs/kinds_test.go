@@ -1,11 +1,15 @@
 package jobs_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/supaops/supaops/internal/app/apptest"
+	"github.com/supaops/supaops/internal/pipeline"
+	"github.com/supaops/supaops/internal/principal"
 	"github.com/supaops/supaops/internal/sandbox"
 )
 
@@ -273,5 +277,87 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Jobs call as background work under the client's real limits: a job's
+// own budget caps it (the calls past it are refused at once, not queued),
+// and a person calling meanwhile is not held back.
+func TestJobsKeepToTheirBudget(t *testing.T) {
+	c := &clock{t: t0}
+	a := apptest.New(t, apptest.Options{Policy: allowAll, Now: c.Now, RealLimits: true})
+	r := &rig{t: t, clock: c, app: a, inbox: &inbox{}, seed: a.Sandbox.Seed()}
+	r.sched = r.scheduler(nil, "")
+	refs := r.seed.ProjectRefs[:3]
+	r.apply(fmt.Sprintf(`version: 1
+jobs:
+  - name: report
+    schedule: "0 * * * *"
+    kind: action
+    projects: [%s]
+    budget: 2/1h
+    params: {action: project_get}
+`, strings.Join(refs, ", ")))
+	start := time.Now()
+	r.at(time.Hour)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the run waited %s for its budget instead of stopping", took)
+	}
+	runs := r.runs("report")
+	if len(runs) != 1 || runs[0].State != "failed" || !strings.Contains(runs[0].Error, "quota of 2 requests per 1h0m0s") {
+		t.Fatalf("runs: %+v", runs)
+	}
+	if n := a.Sandbox.Requests("v1-get-project"); n != 2 {
+		t.Errorf("%d calls reached the API, want the budget's 2", n)
+	}
+	use := a.API.Budget().Jobs["job:report"]
+	if use.Used != 2 || use.Allowed != 2 {
+		t.Errorf("the job's budget: %+v", use)
+	}
+	// A person is not held by the job's budget.
+	if _, err := a.Pipeline.Call(context.Background(), pipeline.Request{
+		Action: "project_get", Args: map[string]any{"ref": refs[2]}, Principal: "cli:local", Surface: principal.SurfaceCLI,
+	}); err != nil {
+		t.Errorf("a person's call: %v", err)
+	}
+}
+
+// A log sweep catching up after a long outage stops where its budget
+// ends, successfully, leaving the rest of the rate budget to people; its
+// next run goes on from the cursor.
+func TestLogSweepCatchUpStopsAtItsBudget(t *testing.T) {
+	c := &clock{t: t0}
+	a := apptest.New(t, apptest.Options{Policy: allowAll, Now: c.Now, RealLimits: true, SandboxOnNow: true})
+	r := &rig{t: t, clock: c, app: a, inbox: &inbox{}, seed: a.Sandbox.Seed()}
+	r.sched = r.scheduler(nil, "")
+	ref := r.seed.ProjectRef
+	must(t, a.Sandbox.ClearLogs(ref))
+	r.apply(fmt.Sprintf(`version: 1
+jobs:
+  - name: sweep
+    schedule: "0 * * * *"
+    kind: log_sweep
+    projects: [%s]
+    budget: 5/1h
+    params: {where: "status_code >= 500", window: 1h, start: "%s"}
+`, ref, t0.Add(-47*time.Hour).Format(time.RFC3339)))
+	start := time.Now()
+	r.at(time.Hour)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the sweep waited %s for its budget instead of stopping", took)
+	}
+	runs := r.runs("sweep")
+	if len(runs) != 1 || runs[0].State != "succeeded" || !strings.Contains(runs[0].Summary, "stopped at 2026-11-28T06:00:00Z") {
+		t.Fatalf("runs: %+v", runs)
+	}
+	if n := a.Sandbox.Requests("v1-get-project-logs"); n != 5 {
+		t.Errorf("%d windows swept, want the budget's 5", n)
+	}
+	for i := range 5 {
+		if _, err := a.Pipeline.Call(context.Background(), pipeline.Request{
+			Action: "logs_query", Args: map[string]any{"ref": ref}, Principal: "slack:user:U1", Surface: principal.SurfaceSlack,
+		}); err != nil {
+			t.Fatalf("a person's query %d after the sweep: %v", i+1, err)
+		}
 	}
 }

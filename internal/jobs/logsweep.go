@@ -3,9 +3,12 @@ package jobs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
+	"github.com/supaops/supaops/internal/client"
 	"github.com/supaops/supaops/internal/jobstore"
 )
 
@@ -33,7 +36,7 @@ func (k logSweepKind) run(ctx context.Context, e *env) error {
 			cursor = k.p.Start
 			if cursor.IsZero() {
 				// A new sweep starts now: there is no "since the last run".
-				return e.s.opts.Store.Advance(ctx, e.spec.Name, key, end)
+				return e.commit(ctx, func(t *jobstore.StateTx) error { return t.Advance(key, end) })
 			}
 		}
 		windows, matched := 0, 0
@@ -42,16 +45,17 @@ func (k logSweepKind) run(ctx context.Context, e *env) error {
 			if to.After(end) {
 				to = end
 			}
-			n, err := k.window(ctx, e, ref, cursor, to)
+			n, err := k.window(ctx, e, ref, key, cursor, to)
+			if retryAt, limited := rateLimited(err); limited && windows > 0 {
+				// Catching up yields to people: the budget for background
+				// work is used, and the next run goes on from the cursor.
+				e.note("%s: stopped at %s, the rate budget for jobs is in use until %s;", ref, cursor.Format(time.RFC3339), retryAt.UTC().Format(time.RFC3339))
+				break
+			}
 			if err != nil {
 				return fmt.Errorf("window %s–%s: %w", cursor.Format(time.RFC3339), to.Format(time.RFC3339), err)
 			}
 			matched += n
-			// Committed window by window: a crash loses at most the window
-			// in progress, which the next run queries again.
-			if err := e.s.opts.Store.Advance(ctx, e.spec.Name, key, to); err != nil {
-				return err
-			}
 			cursor = to
 			windows++
 		}
@@ -63,8 +67,20 @@ func (k logSweepKind) run(ctx context.Context, e *env) error {
 	})
 }
 
-// window queries [from, to) and alerts when rows match.
-func (k logSweepKind) window(ctx context.Context, e *env, ref string, from, to time.Time) (int, error) {
+// rateLimited reports a call refused by the rate limiter (429), and when
+// it may go.
+func rateLimited(err error) (time.Time, bool) {
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) && apiErr.Status == http.StatusTooManyRequests {
+		return apiErr.RetryAt, true
+	}
+	return time.Time{}, false
+}
+
+// window queries [from, to), and commits the cursor at to with the alert
+// when rows match, in one transaction: window by window, so a crash loses
+// at most the window in progress, which the next run queries again.
+func (k logSweepKind) window(ctx context.Context, e *env, ref, key string, from, to time.Time) (int, error) {
 	sql := fmt.Sprintf("select timestamp, event_message from %s where %s order by timestamp", k.p.Source, k.p.Where)
 	res, err := e.call(ctx, "logs_query", map[string]any{
 		"ref": ref, "sql": sql,
@@ -79,7 +95,7 @@ func (k logSweepKind) window(ctx context.Context, e *env, ref string, from, to t
 	}
 	rows, _ := data["result"].([]any)
 	if len(rows) == 0 {
-		return 0, nil
+		return 0, e.commit(ctx, func(t *jobstore.StateTx) error { return t.Advance(key, to) })
 	}
 	samples := rows[:min(len(rows), k.p.Samples)]
 	text, err := json.MarshalIndent(samples, "", "  ")
@@ -90,11 +106,17 @@ func (k logSweepKind) window(ctx context.Context, e *env, ref string, from, to t
 	if len(rows) >= 100 {
 		count = "at least " + count // the API caps a query's rows
 	}
-	return len(rows), e.alert(ctx, jobstore.Alert{
+	alert := jobstore.Alert{
 		Key: fmt.Sprintf("%s/%s/%s", e.spec.Name, ref, from.UTC().Format(time.RFC3339)), Severity: "warning", Project: ref,
 		Title: fmt.Sprintf("%s rows in %s of %s matched %s", count, k.p.Source, ref, k.p.Where),
 		Lines: []string{fmt.Sprintf("window %s to %s", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))},
 		// Log lines are written by the project's users' traffic.
 		Untrusted: string(text),
+	}
+	return len(rows), e.commit(ctx, func(t *jobstore.StateTx) error {
+		if err := t.Queue(e.targets(alert)...); err != nil {
+			return err
+		}
+		return t.Advance(key, to)
 	})
 }

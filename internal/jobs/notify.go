@@ -27,18 +27,30 @@ const deliveryLease = 2 * time.Minute
 // is not sent again. Alerts for targets this process cannot reach (Slack,
 // in a process without the bot) wait for one that can.
 func (s *Scheduler) Deliver(ctx context.Context) {
-	due, err := s.opts.Store.Take(ctx, func(target string) bool {
-		kind, _, _ := strings.Cut(target, ":")
-		_, ok := s.opts.Notifiers[kind]
-		return ok
-	}, deliveryLease)
+	due, err := s.opts.Store.Take(ctx, s.canDeliver, deliveryLease)
 	if err != nil {
 		s.log.Warn().Err(err).Msg("reading the outbox failed")
 		return
 	}
+	s.deliver(ctx, due)
+}
+
+// canDeliver reports a target this process has a notifier for.
+func (s *Scheduler) canDeliver(target string) bool {
+	kind, _, _ := strings.Cut(target, ":")
+	_, ok := s.opts.Notifiers[kind]
+	return ok
+}
+
+// deliver sends deliveries this process took, and records each outcome.
+func (s *Scheduler) deliver(ctx context.Context, due []jobstore.Delivery) {
 	for _, d := range due {
 		kind, _, _ := strings.Cut(d.Alert.Target, ":")
-		sendErr := s.opts.Notifiers[kind].Notify(ctx, d.Alert)
+		n, ok := s.opts.Notifiers[kind]
+		if !ok {
+			continue // not taken: another process delivers it
+		}
+		sendErr := n.Notify(ctx, d.Alert)
 		if sendErr != nil {
 			s.log.Warn().Err(sendErr).Str("alert", d.Alert.Key).Str("target", jobstore.ShownTarget(d.Alert.Target)).Int("attempt", d.Attempts+1).
 				Msg("delivering an alert failed; it will be tried again")

@@ -76,7 +76,7 @@ func (i *inbox) take() []jobstore.Alert {
 
 // rig is the whole stack on a fake clock, with a scheduler over it.
 type rig struct {
-	t     *testing.T
+	t     testing.TB
 	clock *clock
 	app   *app.App
 	sched *jobs.Scheduler
@@ -92,7 +92,7 @@ type rigOptions struct {
 	owner     string
 }
 
-func newRig(t *testing.T, o rigOptions) *rig {
+func newRig(t testing.TB, o rigOptions) *rig {
 	t.Helper()
 	if o.policy == "" {
 		o.policy = allowAll

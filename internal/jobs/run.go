@@ -34,10 +34,14 @@ func kindOf(sp jobstore.Spec) (kind, error) {
 
 // env is what a kind works with during one run.
 type env struct {
-	s      *Scheduler
-	spec   jobstore.Spec
-	run    jobstore.Run
+	s    *Scheduler
+	spec jobstore.Spec
+	run  jobstore.Run
+	// alerts counts the alerts queued; ready are those this process took
+	// to deliver at the end of the run; final are queued with its end.
 	alerts int
+	ready  []jobstore.Delivery
+	final  []jobstore.Alert
 	notes  []string
 }
 
@@ -61,14 +65,18 @@ func (s *Scheduler) execute(ctx context.Context, sp jobstore.Spec, run jobstore.
 	default:
 		run.State, run.Error = jobstore.Failed, err.Error()
 	}
-	if err := e.health(context.WithoutCancel(ctx), run); err != nil {
-		s.log.Error().Err(err).Str("run", run.Key).Msg("queueing the run's alert failed")
-	}
 	run.Alerts = e.alerts
-	s.finish(context.WithoutCancel(ctx), sp, run)
-	if e.alerts > 0 {
-		s.Deliver(context.WithoutCancel(ctx))
-	}
+	done := context.WithoutCancel(ctx)
+	// The run's end, its reports and what its health says go in one
+	// transaction; then this process delivers what it took.
+	ready, ferr := s.opts.Store.Finish(done, run, sp.History, s.taker(), func(t *jobstore.StateTx) error {
+		if err := t.Queue(e.final...); err != nil {
+			return err
+		}
+		return e.health(t, run)
+	})
+	s.logEnd(sp, run, ferr)
+	s.deliver(done, append(e.ready, ready...))
 	return run
 }
 
@@ -85,12 +93,12 @@ type failing struct {
 // health alerts when a job starts failing and when it works again, not at
 // every failed run: a job failing every five minutes all night is one
 // alert, and one more in the morning when it is fixed.
-func (e *env) health(ctx context.Context, run jobstore.Run) error {
+func (e *env) health(t *jobstore.StateTx, run jobstore.Run) error {
 	if run.State != jobstore.Failed && run.State != jobstore.Succeeded {
 		return nil
 	}
 	var prev failing
-	was, err := e.s.opts.Store.GetState(ctx, e.spec.Name, failingKey, &prev)
+	was, err := t.Get(failingKey, &prev)
 	if err != nil {
 		return err
 	}
@@ -98,56 +106,74 @@ func (e *env) health(ctx context.Context, run jobstore.Run) error {
 		if !was {
 			return nil
 		}
-		if err := e.alert(ctx, jobstore.Alert{
+		if err := t.Queue(e.targets(jobstore.Alert{
 			Key: run.Key + "/works-again", Severity: "info",
 			Title: fmt.Sprintf("Job %s works again", e.spec.Name),
 			Lines: []string{fmt.Sprintf("after %d failed run(s) since %s; the last error was: %s", prev.Runs, prev.Since.UTC().Format(time.RFC3339), prev.Error)},
-		}); err != nil {
+		})...); err != nil {
 			return err
 		}
-		return e.s.opts.Store.DropState(ctx, e.spec.Name, failingKey)
+		return t.Drop(failingKey)
 	}
 	if !was {
-		if err := e.alert(ctx, jobstore.Alert{
+		if err := t.Queue(e.targets(jobstore.Alert{
 			Key: run.Key + "/failed", Severity: "error",
 			Title: fmt.Sprintf("Job %s failed", e.spec.Name), Lines: []string{run.Error},
-		}); err != nil {
+		})...); err != nil {
 			return err
 		}
 		prev = failing{Since: e.s.opts.Now().UTC()}
 	}
 	prev.Runs++
 	prev.Error = run.Error
-	return e.s.opts.Store.PutState(ctx, e.spec.Name, failingKey, prev)
+	return t.Put(failingKey, prev)
 }
 
+// finish records the end of a run that did not execute (cancelled before
+// it started, or a panic).
 func (s *Scheduler) finish(ctx context.Context, sp jobstore.Spec, run jobstore.Run) {
-	if err := s.opts.Store.Finish(ctx, run, sp.History); err != nil {
+	_, err := s.opts.Store.Finish(ctx, run, sp.History, jobstore.Taker{}, nil)
+	s.logEnd(sp, run, err)
+}
+
+func (s *Scheduler) logEnd(sp jobstore.Spec, run jobstore.Run, err error) {
+	if err != nil {
 		s.log.Error().Err(err).Str("run", run.Key).Msg("recording the run's end failed")
 	}
 	s.log.Info().Str("job", sp.Name).Str("run", run.Key).Str("state", string(run.State)).Int("attempt", run.Attempt).
 		Str("error", run.Error).Msg("run finished")
 }
 
-// alert puts an alert for every target of the job in the outbox, durably,
-// before the kind commits the state that led to it: a crash in between
-// makes the retried run find the same alert (same key) and not add it
-// twice, and never loses it. Keys are built from the run key, which a
-// retried run keeps.
-func (e *env) alert(ctx context.Context, a jobstore.Alert) error {
+// taker takes, for this process to deliver at once, the alerts of targets
+// it has a notifier for.
+func (s *Scheduler) taker() jobstore.Taker {
+	return jobstore.Taker{Lease: deliveryLease, Can: s.canDeliver}
+}
+
+// targets makes an alert for every target of the job. Keys are built from
+// the run key, which a retried run keeps, so the same finding is queued
+// once.
+func (e *env) targets(a jobstore.Alert) []jobstore.Alert {
 	a.Job, a.Run = e.spec.Name, e.run.Key
-	var out []jobstore.Alert
+	out := make([]jobstore.Alert, 0, len(e.spec.Notify))
 	for _, t := range e.spec.Notify {
 		a.Target = t.String()
 		out = append(out, a)
 	}
-	if len(out) == 0 {
-		return nil
-	}
-	n, err := e.s.opts.Store.Enqueue(ctx, out...)
+	return out
+}
+
+// commit commits what a kind learned and the alerts it leads to in one
+// transaction: a crash loses neither, nor queues an alert twice.
+func (e *env) commit(ctx context.Context, fn func(*jobstore.StateTx) error) error {
+	ready, n, err := e.s.opts.Store.Commit(ctx, e.spec.Name, e.s.taker(), fn)
+	e.ready = append(e.ready, ready...)
 	e.alerts += n
 	return err
 }
+
+// report queues an alert with the run's end.
+func (e *env) report(a jobstore.Alert) { e.final = append(e.final, e.targets(a)...) }
 
 func (e *env) note(format string, args ...any) {
 	e.notes = append(e.notes, fmt.Sprintf(format, args...))
@@ -158,7 +184,7 @@ func (e *env) note(format string, args ...any) {
 // 3 a.m.; operators grant jobs in the policy.
 func (e *env) call(ctx context.Context, action string, args map[string]any) (*pipeline.Result, error) {
 	if e.s.opts.Background != nil {
-		ctx = e.s.opts.Background(ctx, e.spec.Name)
+		ctx = e.s.opts.Background(ctx, e.spec)
 	}
 	req := pipeline.Request{Action: action, Args: args, Principal: e.spec.Principal(), Surface: principal.SurfaceJob}
 	res, err := e.s.opts.Pipeline.Call(ctx, req)

@@ -70,8 +70,9 @@ type Options struct {
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Background marks a job's calls as background work for the rate
-	// limiter, so interactive callers go first; nil leaves them as they are.
-	Background func(ctx context.Context, job string) context.Context
+	// limiter, so interactive callers go first, within the job's own
+	// budget; nil leaves them as they are.
+	Background func(ctx context.Context, sp jobstore.Spec) context.Context
 	Logger     zerolog.Logger
 }
 
@@ -232,7 +233,12 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 		return err
 	}
 	if snap.Changed {
+		start := time.Now()
+		first := !s.loaded
 		s.reload(snap)
+		if first {
+			s.log.Info().Int("jobs", len(s.table)).Dur("took", time.Since(start)).Msg("jobs loaded")
+		}
 	}
 	now := s.opts.Now()
 	var errs []error
@@ -263,8 +269,9 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 // were never asked for).
 func (s *Scheduler) reload(snap jobstore.Snapshot) {
 	table := make(map[string]*entry, len(snap.Jobs))
+	schedules := jobstore.NewSchedules()
 	for _, j := range snap.Jobs {
-		sched, err := j.Spec.ParsedSchedule()
+		sched, err := schedules.Of(j.Spec)
 		if err != nil {
 			// Stored specs were checked when applied; a newer supaops may be
 			// stricter. The job waits, loudly, rather than guessing.
@@ -275,7 +282,12 @@ func (s *Scheduler) reload(snap jobstore.Snapshot) {
 		if last := snap.Last[j.Spec.Name]; last.After(from) {
 			from = last
 		}
-		table[j.Spec.Name] = &entry{job: j, sched: sched, next: sched.Next(from)}
+		next := sched.Next(from)
+		if next.IsZero() {
+			s.log.Error().Str("job", j.Spec.Name).Msg("the job's schedule never fires again; it does not run")
+			continue
+		}
+		table[j.Spec.Name] = &entry{job: j, sched: sched, next: next}
 	}
 	s.table, s.rev, s.loaded = table, snap.Rev, true
 }

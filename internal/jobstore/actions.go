@@ -101,9 +101,10 @@ type JobView struct {
 }
 
 // NextSlot is when a job runs next, from the latest slot claimed (zero if
-// none), or zero when paused or unreadable.
-func NextSlot(j Job, last time.Time) time.Time {
-	sched, err := j.Spec.ParsedSchedule()
+// none), or zero when paused or unreadable. schedules caches time zones
+// across calls.
+func NextSlot(schedules *Schedules, j Job, last time.Time) time.Time {
+	sched, err := schedules.Of(j.Spec)
 	if err != nil || j.Spec.Paused {
 		return time.Time{}
 	}
@@ -125,6 +126,7 @@ func list(ctx context.Context, st *Store, args map[string]any) (any, error) {
 		return nil, err
 	}
 	out := make([]JobView, 0, min(limit, len(snap.Jobs)))
+	schedules := NewSchedules()
 	more := false
 	for _, j := range snap.Jobs {
 		if j.Spec.Name <= after {
@@ -135,7 +137,7 @@ func list(ctx context.Context, st *Store, args map[string]any) (any, error) {
 			break
 		}
 		v := JobView{Name: j.Spec.Name, Kind: j.Spec.Kind, Schedule: j.Spec.Schedule, Timezone: j.Spec.Timezone,
-			Projects: j.Spec.Projects, Paused: j.Spec.Paused, Applied: j.Applied, Next: NextSlot(j, snap.Last[j.Spec.Name])}
+			Projects: j.Spec.Projects, Paused: j.Spec.Paused, Applied: j.Applied, Next: NextSlot(schedules, j, snap.Last[j.Spec.Name])}
 		for _, t := range j.Spec.Notify {
 			v.Notify = append(v.Notify, t.Shown())
 		}
@@ -165,7 +167,7 @@ func get(ctx context.Context, st *Store, args map[string]any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	next := NextSlot(j, last)
+	next := NextSlot(NewSchedules(), j, last)
 	j.Spec = j.Spec.Masked()
 	out := map[string]any{"job": j, "runs": recent}
 	if !next.IsZero() {

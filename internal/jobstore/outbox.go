@@ -73,30 +73,56 @@ func (s *Store) Enqueue(ctx context.Context, alerts ...Alert) (int, error) {
 	now := s.now().UTC()
 	added := 0
 	err := s.st.Update(ctx, func(tx *bbolt.Tx) error {
-		added = 0
-		b := tx.Bucket([]byte(store.BucketOutbox))
-		for _, a := range alerts {
-			if b.Get(outboxID(pendingPrefix, a)) != nil || b.Get(outboxID(sentPrefix, a)) != nil {
-				continue
-			}
-			if a.At.IsZero() {
-				a.At = now
-			}
-			v, err := json.Marshal(Delivery{Alert: a, NextTry: now})
-			if err != nil {
-				return err
-			}
-			if err := b.Put(outboxID(pendingPrefix, a), v); err != nil {
-				return err
-			}
-			added++
-		}
-		return nil
+		var err error
+		_, added, err = enqueueTx(tx, alerts, now, Taker{})
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("queueing alerts: %w", err)
 	}
 	return added, nil
+}
+
+// Taker says which of the alerts it queues the caller delivers itself, at
+// once: those whose target Can accept, taken for Lease (no other process
+// delivers them meanwhile). The zero Taker takes none.
+type Taker struct {
+	Lease time.Duration
+	Can   func(target string) bool
+}
+
+func (t Taker) takes(target string) bool { return t.Lease > 0 && t.Can != nil && t.Can(target) }
+
+// enqueueTx queues the alerts not already queued or delivered, and returns
+// those the taker takes and how many were new.
+func enqueueTx(tx *bbolt.Tx, alerts []Alert, now time.Time, take Taker) ([]Delivery, int, error) {
+	b := tx.Bucket([]byte(store.BucketOutbox))
+	var taken []Delivery
+	added := 0
+	for _, a := range alerts {
+		if b.Get(outboxID(pendingPrefix, a)) != nil || b.Get(outboxID(sentPrefix, a)) != nil {
+			continue
+		}
+		if a.At.IsZero() {
+			a.At = now
+		}
+		d := Delivery{Alert: a, NextTry: now}
+		if take.takes(a.Target) {
+			d.NextTry = now.Add(take.Lease)
+		}
+		v, err := json.Marshal(d)
+		if err != nil {
+			return taken, added, err
+		}
+		if err := b.Put(outboxID(pendingPrefix, a), v); err != nil {
+			return taken, added, err
+		}
+		added++
+		if take.takes(a.Target) {
+			taken = append(taken, d)
+		}
+	}
+	return taken, added, nil
 }
 
 // Take claims the deliveries due now whose target kind deliverable
@@ -105,8 +131,22 @@ func (s *Store) Enqueue(ctx context.Context, alerts ...Alert) (int, error) {
 // lease ends (an alert is delivered at least once, and usually once).
 func (s *Store) Take(ctx context.Context, deliverable func(target string) bool, lease time.Duration) ([]Delivery, error) {
 	now := s.now().UTC()
+	// A read first: alerts backing off are looked at every tick, and a
+	// write transaction costs a sync even when it changes nothing.
+	anyDue := false
+	err := s.st.View(ctx, func(tx *bbolt.Tx) error {
+		c := tx.Bucket([]byte(store.BucketOutbox)).Cursor()
+		for k, v := c.Seek(pendingPrefix); k != nil && bytes.HasPrefix(k, pendingPrefix) && !anyDue; k, v = c.Next() {
+			var d Delivery
+			anyDue = json.Unmarshal(v, &d) == nil && !now.Before(d.NextTry) && deliverable(d.Alert.Target)
+		}
+		return nil
+	})
+	if err != nil || !anyDue {
+		return nil, err
+	}
 	var out []Delivery
-	err := s.st.Update(ctx, func(tx *bbolt.Tx) error {
+	err = s.st.Update(ctx, func(tx *bbolt.Tx) error {
 		out = out[:0]
 		b := tx.Bucket([]byte(store.BucketOutbox))
 		c := b.Cursor()

@@ -314,9 +314,13 @@ var ErrNotOwner = errors.New("the run is no longer this scheduler's")
 
 // Finish records how a run ended, if it is still the caller's (the same
 // owner and attempt, still running), and keeps only the job's newest
-// history finished runs.
-func (s *Store) Finish(ctx context.Context, r Run, history int) error {
-	r.Finished = s.now().UTC()
+// history finished runs. fn, if not nil, commits in the same transaction
+// what the end leads to (see Commit): alerts, the job's state; the alerts
+// take takes are returned, to deliver now.
+func (s *Store) Finish(ctx context.Context, r Run, history int, take Taker, fn func(*StateTx) error) ([]Delivery, error) {
+	now := s.now().UTC()
+	r.Finished = now
+	var t *StateTx
 	err := s.st.Update(ctx, func(tx *bbolt.Tx) error {
 		id := runID(r.Job, r.Scheduled, r.Manual)
 		var cur Run
@@ -329,15 +333,22 @@ func (s *Store) Finish(ctx context.Context, r Run, history int) error {
 			}
 			r.StopAsked = cur.StopAsked
 		}
+		t = &StateTx{tx: tx, job: r.Job, now: now, take: take}
+		if fn != nil {
+			if err := fn(t); err != nil {
+				return err
+			}
+			r.Alerts += t.added
+		}
 		if err := putRun(tx, id, r); err != nil {
 			return err
 		}
 		return prune(tx.Bucket([]byte(store.BucketJobRuns)), r.Job, history)
 	})
 	if err != nil {
-		return fmt.Errorf("recording the end of run %s: %w", r.Key, err)
+		return nil, fmt.Errorf("recording the end of run %s: %w", r.Key, err)
 	}
-	return nil
+	return t.taken, nil
 }
 
 // Runs lists a job's runs (all jobs' with job ""), newest first, at most

@@ -103,6 +103,9 @@ type Spec struct {
 	// History is how many runs are kept.
 	History int
 	Paused  bool
+	// Budget caps the job's API calls per window, on top of the share of
+	// the rate budget all jobs have; zero means no cap of its own.
+	Budget Budget
 
 	// The parameters of the job's kind: exactly the one for Kind is set.
 	// Typed rather than raw JSON so that a job kind receives checked,

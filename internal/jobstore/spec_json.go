@@ -30,6 +30,7 @@ type specJSON struct {
 	Timeout          jsonDuration    `json:"timeout"`
 	History          int             `json:"history"`
 	Paused           bool            `json:"paused"`
+	Budget           string          `json:"budget,omitempty"`
 	Params           json.RawMessage `json:"params,omitempty"`
 }
 
@@ -86,7 +87,7 @@ func (s Spec) MarshalJSON() ([]byte, error) {
 		Concurrency: s.Concurrency, Missed: s.Missed,
 		StartingDeadline: jsonDuration(s.StartingDeadline), Jitter: jsonDuration(s.Jitter),
 		Timeout: jsonDuration(s.Timeout), History: s.History, Paused: s.Paused,
-		Params: params,
+		Budget: s.Budget.String(), Params: params,
 	})
 }
 
@@ -135,6 +136,13 @@ func (s *Spec) UnmarshalJSON(data []byte) error {
 		Projects: w.Projects, Notify: w.Notify, Concurrency: w.Concurrency, Missed: w.Missed,
 		StartingDeadline: time.Duration(w.StartingDeadline), Jitter: time.Duration(w.Jitter),
 		Timeout: time.Duration(w.Timeout), History: w.History, Paused: w.Paused,
+	}
+	if w.Budget != "" {
+		b, err := ParseBudget(w.Budget)
+		if err != nil {
+			return fmt.Errorf("job spec %q: budget: %w", w.Name, err)
+		}
+		out.Budget = b
 	}
 	if len(w.Params) > 0 && !bytes.Equal(w.Params, []byte("null")) {
 		if err := out.readParamsJSON(w.Params); err != nil {

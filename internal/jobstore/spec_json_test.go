@@ -24,6 +24,7 @@ jobs:
     timeout: 1h
     history: 7
     paused: true
+    budget: 120/1h
     params: {restore_point: false, max_age: 2d}
   - name: advisors
     schedule: "@weekly"
@@ -103,7 +104,7 @@ func TestJSONCanonical(t *testing.T) {
 	}
 	want := `{"name":"backup-all","schedule":"15 3 * * 1-5","timezone":"Europe/Berlin","kind":"backup",` +
 		`"projects":["abcdefghijklmnopqrst","org:acme"],"notify":["slack:C0OPS","webhook:https://hooks.example.com/x?token=t","log"],` +
-		`"concurrency":"replace","missed":"run-once","starting_deadline":"1h30m","jitter":"1m30s","timeout":"1h","history":7,"paused":true,` +
+		`"concurrency":"replace","missed":"run-once","starting_deadline":"1h30m","jitter":"1m30s","timeout":"1h","history":7,"paused":true,"budget":"120/1h",` +
 		`"params":{"restore_point":false,"max_age":"2d"}}`
 	if string(b) != want {
 		t.Errorf("encoding\n got %s\nwant %s", b, want)
@@ -187,6 +188,7 @@ func TestDigest(t *testing.T) {
 		"param":        job("timezone: Europe/Berlin", "params: {max_age: 25h}"),
 		"notify":       job("timezone: Europe/Berlin", "notify: [log]"),
 		"project list": job("timezone: Europe/Berlin", "projects: [abcdefghijklmnopqrst, bcdefghijklmnopqrstu]"),
+		"budget":       job("timezone: Europe/Berlin", "budget: 10/1m"),
 	} {
 		if digest(parse(src)) == base {
 			t.Errorf("%s: digest unchanged", name)

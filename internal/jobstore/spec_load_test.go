@@ -90,7 +90,7 @@ func TestParseRefuses(t *testing.T) {
 		{"anchors", "version: 1\njobs:\n  - &j {name: a}  # <-\n", "anchors (&name) and aliases"},
 
 		// Keys.
-		{"unknown job key", job("schedul: x  # <-"), `job "nightly": unknown key "schedul" (did you mean schedule?) (known: concurrency, history, jitter, kind, missed, name, notify, params, paused, projects, schedule, starting_deadline, timeout, timezone)`},
+		{"unknown job key", job("schedul: x  # <-"), `job "nightly": unknown key "schedul" (did you mean schedule?) (known: budget, concurrency, history, jitter, kind, missed, name, notify, params, paused, projects, schedule, starting_deadline, timeout, timezone)`},
 		{"duplicate job key", job("kind: backup", "timeout: 1m", "timeout: 2m  # <-"), `key "timeout" given twice`},
 		{"unknown backup param", job("params:", "  max_agee: 1h  # <-"), `params (kind backup): unknown key "max_agee" (did you mean max_age?) (known: max_age, restore_point)`},
 		{"unknown advisors param", job("kind: advisors", "params:", "  typ: [security]  # <-"), `params (kind advisors): unknown key "typ" (did you mean types?) (known: level, types)`},
@@ -183,6 +183,10 @@ func TestParseRefuses(t *testing.T) {
 		{"history zero", job("history: 0  # <-"), "history: 0 is out of range 1..1000"},
 		{"history too many", job("history: 1001  # <-"), "history: 1001 is out of range 1..1000"},
 		{"history a word", job("history: twenty  # <-"), "history: must be a whole number"},
+		{"budget without a window", job("budget: 120  # <-"), "budget: \"120\": want calls/window"},
+		{"budget of no calls", job("budget: 0/1h  # <-"), "budget: 0 calls is out of range 1..10000"},
+		{"budget window too short", job("budget: 10/30s  # <-"), "budget: a window of 30s is out of range 1m..1d"},
+		{"budget a word", job("budget: lots/1h  # <-"), "not a whole number"},
 		{"paused yes", job("paused: yes  # <-"), "paused: must be true or false"},
 
 		// backup params.

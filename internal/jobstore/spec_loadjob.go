@@ -12,7 +12,7 @@ func jobKeys() []string {
 	return []string{
 		"name", "schedule", "timezone", "kind", "projects", "notify",
 		"concurrency", "missed", "starting_deadline", "jitter", "timeout",
-		"history", "paused", "params",
+		"history", "paused", "budget", "params",
 	}
 }
 
@@ -86,6 +86,24 @@ func (r *jobReader) str(f map[string]yamlField, key, field string) string {
 		r.fail(field, n.Line, "%v", err)
 	}
 	return s
+}
+
+// budget reads "calls/window"; a bare number (YAML reads 120 as one) is
+// told the form, not that it must be a string.
+func (r *jobReader) budget(f map[string]yamlField) Budget {
+	n := r.value(f, "budget", "budget")
+	if n == nil {
+		return Budget{}
+	}
+	if n.Kind != yaml.ScalarNode {
+		r.fail("budget", n.Line, "%s", budgetForm)
+		return Budget{}
+	}
+	b, err := ParseBudget(n.Value)
+	if err != nil {
+		r.fail("budget", n.Line, "%v", err)
+	}
+	return b
 }
 
 func (r *jobReader) duration(f map[string]yamlField, key, field string) time.Duration {
@@ -182,6 +200,7 @@ func readJob(ps *specProblems, n *yaml.Node, index int, opts LoadOptions) (s Spe
 	s.Timeout = r.duration(f, "timeout", "timeout")
 	s.History = r.integer(f, "history", "history")
 	s.Paused = r.boolean(f, "paused", "paused", false)
+	s.Budget = r.budget(f)
 	r.params(f, &s)
 	if _, has := r.lines["params"]; !has && r.given["kind"] {
 		// A required param of a job without params: point at its kind.

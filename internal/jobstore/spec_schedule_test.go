@@ -226,7 +226,7 @@ func TestShortestGapMatchesNext(t *testing.T) {
 		"*/7 */5 * * *", "0 0 13 * 5", "30 23 1,15 * 1", "0 12 31 * *", "15 3 * 2 0,6",
 		"0 0 1-7 * 1", "5,55 10,11 * * 1-5", "@weekly", "@monthly", "0 0 29 2,3 *", "59 23 28-31 * *",
 	} {
-		ps, err := parseSchedule(expr, "")
+		ps, err := parseSchedule(expr, "", parseOpts{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -243,5 +243,35 @@ func TestShortestGapMatchesNext(t *testing.T) {
 		if ps.interval != brute {
 			t.Errorf("%q: shortestGap %v, stepping Next %v", expr, ps.interval, brute)
 		}
+	}
+}
+
+// Schedules (the scheduler's cache) gives the same slots as
+// ParsedSchedule, and shares a zone between jobs.
+func TestSchedulesMatchParsedSchedule(t *testing.T) {
+	c := NewSchedules()
+	for _, tc := range []struct{ schedule, zone string }{
+		{"0 3 * * *", "Europe/Berlin"}, {"30 2 * * *", "Europe/Berlin"}, {"0 * * * *", "America/New_York"},
+		{"*/15 * * * *", "UTC"}, {"@every 90m", "UTC"}, {"0 6 1 * *", "America/New_York"}, {"@weekly", "Asia/Tokyo"},
+	} {
+		sp := Spec{Schedule: tc.schedule, Timezone: tc.zone}
+		want, err := sp.ParsedSchedule()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.Of(sp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, b := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+		for range 500 {
+			a, b = want.Next(a), got.Next(b)
+			if !a.Equal(b) {
+				t.Fatalf("%s in %s: %s vs %s", tc.schedule, tc.zone, a, b)
+			}
+		}
+	}
+	if len(c.zones) != 4 {
+		t.Errorf("%d zones cached, want 4", len(c.zones))
 	}
 }

@@ -107,6 +107,11 @@ func (s Spec) check(opts LoadOptions, add func(field, msg string)) {
 	if s.History < 1 || s.History > MaxHistory {
 		addf("history", "%d is out of range 1..%d", s.History, MaxHistory)
 	}
+	if s.Budget != (Budget{}) {
+		if err := s.Budget.check(); err != nil {
+			addf("budget", "%v", err)
+		}
+	}
 	s.checkParams(opts, addf)
 }
 
@@ -136,7 +141,7 @@ func (s Spec) checkSchedule(addf addFunc) (time.Duration, bool) {
 	case hasTZ:
 		return 0, false // reported as an empty timezone: WithDefaults moves the prefix
 	}
-	ps, err := parseExpr(expr, time.UTC) // the zone moves runs, not the interval
+	ps, err := parseExpr(expr, time.UTC, parseOpts{}) // the zone moves runs, not the interval
 	if err != nil {
 		addf("schedule", "%v", err)
 		return 0, false

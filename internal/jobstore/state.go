@@ -38,22 +38,6 @@ func (s *Store) GetState(ctx context.Context, job, key string, v any) (bool, err
 	return found, nil
 }
 
-// PutState commits a job's state under key. A log sweep calls it after each
-// window, so a crash loses at most the window in progress.
-func (s *Store) PutState(ctx context.Context, job, key string, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("encoding the state %s of job %s: %w", key, job, err)
-	}
-	err = s.st.Update(ctx, func(tx *bbolt.Tx) error {
-		return tx.Bucket([]byte(store.BucketJobState)).Put(stateKey(job, key), data)
-	})
-	if err != nil {
-		return fmt.Errorf("writing the state %s of job %s: %w", key, job, err)
-	}
-	return nil
-}
-
 // lastScheduledKey is the state key of the last slot claimed.
 const lastScheduledKey = "scheduler/last-scheduled"
 
@@ -99,35 +83,3 @@ func dropState(tx *bbolt.Tx, job string) error {
 
 // ErrNoJob means there is no job of that name.
 var ErrNoJob = errors.New("no such job")
-
-// DropState forgets a job's state under key.
-func (s *Store) DropState(ctx context.Context, job, key string) error {
-	err := s.st.Update(ctx, func(tx *bbolt.Tx) error {
-		return tx.Bucket([]byte(store.BucketJobState)).Delete(stateKey(job, key))
-	})
-	if err != nil {
-		return fmt.Errorf("dropping the state %s of job %s: %w", key, job, err)
-	}
-	return nil
-}
-
-// Advance moves a job's cursor under key to t, never back: two runs of a
-// job overlapping (concurrency: allow) cannot undo each other's progress.
-func (s *Store) Advance(ctx context.Context, job, key string, t time.Time) error {
-	data, err := json.Marshal(t.UTC())
-	if err != nil {
-		return err
-	}
-	err = s.st.Update(ctx, func(tx *bbolt.Tx) error {
-		b := tx.Bucket([]byte(store.BucketJobState))
-		var cur time.Time
-		if v := b.Get(stateKey(job, key)); v != nil && json.Unmarshal(v, &cur) == nil && !t.After(cur) {
-			return nil
-		}
-		return b.Put(stateKey(job, key), data)
-	})
-	if err != nil {
-		return fmt.Errorf("moving the cursor %s of job %s: %w", key, job, err)
-	}
-	return nil
-}

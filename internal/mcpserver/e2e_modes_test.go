@@ -114,3 +114,30 @@ func TestToolsets(t *testing.T) {
 	st := newStack(t, Options{Toolsets: []string{"storage"}})
 	mustOK(t, call(t, st.client(t), "storage_buckets_list", map[string]any{"ref": st.seed.ProjectRef}))
 }
+
+// Agents see scheduled jobs and their runs through the meta tools, and
+// cannot change them (supaops-mcp serve without --manage-jobs); the default
+// tools/list does not grow.
+func TestJobsAreReadOnlyForAgents(t *testing.T) {
+	plain := len(listTools(t, newStack(t, Options{}).client(t)))
+	st := newStack(t, Options{Scope: scope.Scope{OwnStateReadOnly: true}})
+	c := st.client(t)
+	if n := len(listTools(t, c)); n != plain {
+		t.Errorf("tools/list has %d tools, %d without the jobs' scope", n, plain)
+	}
+	got := structured(t, call(t, c, SearchActions, map[string]any{"query": "scheduled jobs runs"}))
+	seen := map[string]bool{}
+	for _, e := range got["actions"].([]any) {
+		seen[e.(map[string]any)["name"].(string)] = true
+	}
+	if !seen["jobs_list"] || !seen["job_runs_list"] || seen["job_apply"] || seen["job_trigger"] {
+		t.Errorf("search shows %v", seen)
+	}
+	res := call(t, c, CallAction, map[string]any{"name": "jobs_list", "arguments": map[string]any{}})
+	mustOK(t, res)
+	if !strings.Contains(text(res), `"total":0`) {
+		t.Errorf("jobs_list answered %s", text(res))
+	}
+	mustError(t, call(t, c, CallAction, map[string]any{"name": "job_trigger", "arguments": map[string]any{"name": "x"}}),
+		"scope:own-state-read-only", "supaops-mcp jobs")
+}

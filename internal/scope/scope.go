@@ -17,8 +17,9 @@ import (
 
 // Rules name the scope in refusals and the audit log.
 const (
-	RuleReadOnly = "scope:read-only"
-	RuleProject  = "scope:project"
+	RuleReadOnly     = "scope:read-only"
+	RuleProject      = "scope:project"
+	RuleOwnStateRead = "scope:own-state-read-only"
 )
 
 var projectRef = regexp.MustCompile(`^[a-z]{20}$`)
@@ -31,6 +32,11 @@ type Scope struct {
 	// actions not about one project are refused, and the project is filled
 	// in where a call does not name one.
 	Project string
+	// OwnStateReadOnly refuses changes to supaops's own state (its local
+	// actions: the scheduled jobs) while the Management API stays as the
+	// rest of the scope says: agents see jobs and their runs, people
+	// manage them.
+	OwnStateReadOnly bool
 }
 
 // Validate checks the project ref.
@@ -62,6 +68,9 @@ func (s Scope) Unavailable(a *tools.Action) string {
 func (s Scope) refusal(a *tools.Action) (rule, why string) {
 	if s.ReadOnly && a.Risk != action.Read {
 		return RuleReadOnly, fmt.Sprintf("the scope is read-only and %s is a %s action", a.Name, a.Risk)
+	}
+	if s.OwnStateReadOnly && a.Local() && a.Risk != action.Read {
+		return RuleOwnStateRead, fmt.Sprintf("%s changes supaops's own state, which this surface may only read; manage jobs with supaops-mcp jobs or /supa jobs", a.Name)
 	}
 	if s.Project != "" && !AboutOneProject(a) {
 		return RuleProject, fmt.Sprintf("the scope is project %s and %s is not about one project", s.Project, a.Name)
