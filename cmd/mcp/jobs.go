@@ -31,7 +31,7 @@ const jobsUsage = `supaops-mcp jobs manages the scheduled jobs kept in the store
   jobs apply FILE [--prune]                create or update the jobs of FILE ("-": stdin);
                                            --prune removes the jobs FILE does not name
   jobs pause|resume|remove NAME
-  jobs run NAME [--sandbox | --api-url URL] [--queue]
+  jobs run NAME [--now] [--sandbox | --api-url URL] [--queue]
                                            run a job now, here, and wait for its end;
                                            --queue asks the running scheduler instead
 
@@ -64,6 +64,7 @@ func runJobs(ctx context.Context, args []string, getenv func(string) string, std
 	limit := fs.Int("limit", 20, "runs: at most this many")
 	prune := fs.Bool("prune", false, "apply: remove the jobs the file does not name")
 	queue := fs.Bool("queue", false, "run: ask the running scheduler to run it, and return")
+	now := fs.Bool("now", false, "run: here, now, waiting for its end (the default)")
 	confirm := fs.String("confirm", "", "the confirmation or approval token a previous attempt handed out")
 	flags, positional := splitArgs(args, map[string]bool{
 		"policy": true, "store": true, "api-url": true, "format": true, "limit": true, "confirm": true,
@@ -73,6 +74,9 @@ func runJobs(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	if *format != "table" && *format != "json" {
 		return usagef("jobs %s: unknown format %q (table, json)", sub, *format)
+	}
+	if *now && *queue {
+		return usagef("jobs run: --now runs it here, --queue asks the scheduler; choose one")
 	}
 	if sub == "check" {
 		return checkJobsFile(positional, stdin, stdout)

@@ -22,7 +22,7 @@ Usage:
   supaops-mcp audit [list] [--since 1h] [--principal P] [--action A] [--project REF] [--format table|json]
   supaops-mcp audit verify | audit prune [--max-age 90d] [--max-count N]
   supaops-mcp jobs list | show NAME | runs [NAME] | check FILE | apply FILE [--prune]
-                  | pause NAME | resume NAME | remove NAME | run NAME [--queue]
+                  | pause NAME | resume NAME | remove NAME | run NAME [--now | --queue]
                          manage the scheduled jobs (supaops-mcp jobs help)
   supaops-mcp sandbox [--addr 127.0.0.1:54321]
   supaops-mcp version

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/supaops/supaops/internal/action"
@@ -222,6 +223,11 @@ func trigger(ctx context.Context, st *Store, args map[string]any) (any, error) {
 	name, _ := args["name"].(string)
 	owner := ""
 	if fg, _ := args["foreground"].(bool); fg {
+		// The caller runs it in its own process: only a command line can
+		// (a run taken by nobody would wait for its lease to lapse).
+		if !strings.HasPrefix(caller(ctx), "cli:") {
+			return nil, errors.New("foreground: a run in the caller's process is for supaops-mcp jobs run; leave it out to have the scheduler run the job")
+		}
 		owner = fmt.Sprintf("foreground:%s:%d", caller(ctx), os.Getpid())
 	}
 	return st.Request(ctx, name, caller(ctx), owner)
