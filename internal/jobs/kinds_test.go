@@ -361,3 +361,30 @@ jobs:
 		}
 	}
 }
+
+// org:<slug> covers every project of the organization, looked up at each
+// run through the pipeline as the job.
+func TestOrgProjects(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	r.apply(fmt.Sprintf(`version: 1
+jobs:
+  - name: org-report
+    schedule: "@daily"
+    kind: action
+    projects: ["org:%s"]
+    notify: [log]
+    params: {action: project_get}
+`, r.seed.OrgSlug))
+	r.at(24 * time.Hour)
+	runs := r.runs("org-report")
+	if len(runs) != 1 || runs[0].State != "succeeded" {
+		t.Fatalf("runs: %+v", runs)
+	}
+	got := r.inbox.take()
+	if len(got) == 0 || len(got) != r.app.Sandbox.Requests("v1-get-project") {
+		t.Errorf("%d reports for %d project_get calls", len(got), r.app.Sandbox.Requests("v1-get-project"))
+	}
+	if n := r.app.Sandbox.Requests("v1-get-all-projects-for-organization"); n != 1 {
+		t.Errorf("the organization's projects were listed %d times", n)
+	}
+}

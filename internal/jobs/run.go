@@ -217,11 +217,11 @@ func (e *env) projects(ctx context.Context) ([]string, error) {
 			}
 			continue
 		}
-		res, err := e.call(ctx, "organization_projects_list", map[string]any{"slug": slug})
+		refs, err := e.orgProjects(ctx, slug)
 		if err != nil {
 			return nil, fmt.Errorf("listing the projects of %s: %w", p, err)
 		}
-		for _, ref := range refsIn(res.Data) {
+		for _, ref := range refs {
 			if !seen[ref] {
 				seen[ref] = true
 				out = append(out, ref)
@@ -229,6 +229,32 @@ func (e *env) projects(ctx context.Context) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// Pages of an organization's projects.
+const (
+	orgPage     = 100 // the API's largest page
+	maxOrgPages = 50  // 5,000 projects: past that a job names them
+)
+
+// orgProjects lists every project of an organization, page by page, oldest
+// first (a stable order while pages are read).
+func (e *env) orgProjects(ctx context.Context, slug string) ([]string, error) {
+	var out []string
+	for page := range maxOrgPages {
+		res, err := e.call(ctx, "organization_projects_list", map[string]any{
+			"slug": slug, "limit": orgPage, "offset": page * orgPage, "sort": "created_asc",
+		})
+		if err != nil {
+			return nil, err
+		}
+		refs := refsIn(res.Data)
+		out = append(out, refs...)
+		if len(refs) < orgPage {
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("organization %s has over %d projects: name them in the job's projects", slug, maxOrgPages*orgPage)
 }
 
 // refsIn reads the refs of organization_projects_list's answer: a list, or
