@@ -2,18 +2,13 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/supaops/supaops/internal/app"
-	"github.com/supaops/supaops/internal/jobstore"
 )
 
 // BenchmarkJobsOnly starts supaops-slackbot --jobs-only on a store of no
@@ -27,14 +22,9 @@ func BenchmarkJobsOnly(b *testing.B) {
 }
 
 func benchmarkJobsOnly(b *testing.B, jobs int) {
-	storeFile := filepath.Join(b.TempDir(), "s.db")
-	ctx := context.Background()
-	local, err := app.Open(ctx, app.Options{StoreFile: storeFile, API: true, LocalOnly: true})
-	if err != nil {
-		b.Fatal(err)
-	}
 	schedules := []string{"0 3 * * *", "30 4 * * 1-5", "0 8 * * 1", "15 2 1 * *", "0 */6 * * *", "45 23 * * 0"}
 	kinds := []string{"kind: advisors", "kind: backup", "kind: log_sweep\n    params: {where: \"status_code >= 500\"}"}
+	var files []string
 	for file := range jobs / 1000 {
 		var sb strings.Builder
 		sb.WriteString("version: 1\njobs:\n")
@@ -42,14 +32,9 @@ func benchmarkJobsOnly(b *testing.B, jobs int) {
 			fmt.Fprintf(&sb, "  - name: job-%05d\n    schedule: %q\n    timezone: Europe/Berlin\n    projects: [sandboxprodxxxxxxxxx]\n    notify: [log]\n    %s\n",
 				i, schedules[i%len(schedules)], kinds[i%len(kinds)])
 		}
-		specs, err := jobstore.Parse("bench", []byte(sb.String()), jobstore.LoadOptions{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := local.Jobs.Apply(ctx, specs, "bench", false); err != nil {
-			b.Fatal(err)
-		}
+		files = append(files, sb.String())
 	}
+	storeFile, _ := storeWithJobs(b, files...)
 	bin := binary(b)
 	var rss float64
 	for b.Loop() {

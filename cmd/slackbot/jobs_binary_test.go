@@ -37,26 +37,15 @@ func TestKilledSchedulerRunIsRetried(t *testing.T) {
 	// The first project_get takes long enough to kill its process mid-call.
 	sb.InjectFault(sandbox.Fault{Kind: sandbox.Latency, Operation: "v1-get-project", Count: 1, Delay: 15 * time.Second})
 
-	storeFile := filepath.Join(t.TempDir(), "s.db")
 	ctx := context.Background()
-	local, err := app.Open(ctx, app.Options{StoreFile: storeFile, API: true, LocalOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	specs, err := jobstore.Parse("t", []byte(`version: 1
+	storeFile, local := storeWithJobs(t, `version: 1
 jobs:
   - name: report
     schedule: "@daily"
     kind: action
     projects: [`+ref+`]
     params: {action: project_get}
-`), jobstore.LoadOptions{Actions: func(string) bool { return true }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := local.Jobs.Apply(ctx, specs, "test", false); err != nil {
-		t.Fatal(err)
-	}
+`)
 	if _, err := local.Jobs.Request(ctx, "report", "test", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -126,13 +115,8 @@ jobs:
 // posted there, with its buttons.
 func TestBotPostsJobAlerts(t *testing.T) {
 	fake := slackfake.New(t)
-	storeFile := filepath.Join(t.TempDir(), "s.db")
 	ctx := context.Background()
-	local, err := app.Open(ctx, app.Options{StoreFile: storeFile, API: true, LocalOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	specs, err := jobstore.Parse("t", []byte(`version: 1
+	storeFile, local := storeWithJobs(t, `version: 1
 jobs:
   - name: report
     schedule: "@daily"
@@ -140,13 +124,7 @@ jobs:
     projects: [sandboxprodxxxxxxxxx]
     notify: ["slack:C0OPS"]
     params: {action: project_get}
-`), jobstore.LoadOptions{Actions: func(string) bool { return true }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := local.Jobs.Apply(ctx, specs, "test", false); err != nil {
-		t.Fatal(err)
-	}
+`)
 	if _, err := local.Jobs.Request(ctx, "report", "test", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -175,4 +153,26 @@ jobs:
 	if n := len(fake.CallsTo("chat.postMessage")); n != 1 {
 		t.Errorf("%d posts, want 1", n)
 	}
+}
+
+// storeWithJobs makes a store holding the jobs of files, and a local-only
+// stack on it to look at them.
+func storeWithJobs(tb testing.TB, files ...string) (string, *app.App) {
+	tb.Helper()
+	storeFile := filepath.Join(tb.TempDir(), "s.db")
+	ctx := context.Background()
+	local, err := app.Open(ctx, app.Options{StoreFile: storeFile, API: true, LocalOnly: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, file := range files {
+		specs, err := jobstore.Parse("jobs.yaml", []byte(file), jobstore.LoadOptions{Actions: func(string) bool { return true }})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := local.Jobs.Apply(ctx, specs, "test", false); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return storeFile, local
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/supaops/supaops/internal/jobstore"
 	"github.com/supaops/supaops/internal/pipeline"
+	"github.com/supaops/supaops/internal/tools"
 )
 
 // pollEvery is how often a run follows a long-running operation.
@@ -129,7 +130,7 @@ func newestBackup(v any) (backup, bool) {
 			continue
 		}
 		if !found || at.After(newest.at) {
-			id, _ := intArg(m["id"])
+			id, _ := tools.IntValue(m["id"])
 			newest, found = backup{id: int64(id), at: at, status: fmt.Sprint(m["status"])}, true
 		}
 	}
@@ -171,19 +172,4 @@ func (e *env) verdict(ctx context.Context, ref, reason string) error {
 		e.note("%s: %s;", ref, reason)
 	}
 	return err
-}
-
-func intArg(v any) (int, bool) {
-	switch n := v.(type) {
-	case int:
-		return n, true
-	case int64:
-		return int(n), true
-	case float64:
-		return int(n), true
-	case interface{ Int64() (int64, error) }:
-		i, err := n.Int64()
-		return int(i), err == nil
-	}
-	return 0, false
 }

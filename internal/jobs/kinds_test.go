@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supaops/supaops/internal/app/apptest"
 	"github.com/supaops/supaops/internal/pipeline"
 	"github.com/supaops/supaops/internal/principal"
 	"github.com/supaops/supaops/internal/sandbox"
@@ -284,10 +283,8 @@ func must(t *testing.T, err error) {
 // own budget caps it (the calls past it are refused at once, not queued),
 // and a person calling meanwhile is not held back.
 func TestJobsKeepToTheirBudget(t *testing.T) {
-	c := &clock{t: t0}
-	a := apptest.New(t, apptest.Options{Policy: allowAll, Now: c.Now, RealLimits: true})
-	r := &rig{t: t, clock: c, app: a, inbox: &inbox{}, seed: a.Sandbox.Seed()}
-	r.sched = r.scheduler(nil, "")
+	r := newRig(t, rigOptions{realLimits: true})
+	a := r.app
 	refs := r.seed.ProjectRefs[:3]
 	r.apply(fmt.Sprintf(`version: 1
 jobs:
@@ -326,10 +323,8 @@ jobs:
 // ends, successfully, leaving the rest of the rate budget to people; its
 // next run goes on from the cursor.
 func TestLogSweepCatchUpStopsAtItsBudget(t *testing.T) {
-	c := &clock{t: t0}
-	a := apptest.New(t, apptest.Options{Policy: allowAll, Now: c.Now, RealLimits: true, SandboxOnNow: true})
-	r := &rig{t: t, clock: c, app: a, inbox: &inbox{}, seed: a.Sandbox.Seed()}
-	r.sched = r.scheduler(nil, "")
+	r := newRig(t, rigOptions{realLimits: true})
+	a := r.app
 	ref := r.seed.ProjectRef
 	must(t, a.Sandbox.ClearLogs(ref))
 	r.apply(fmt.Sprintf(`version: 1

@@ -90,6 +90,8 @@ type rigOptions struct {
 	clock     *clock
 	caller    jobs.Caller // nil = the stack's pipeline
 	owner     string
+	// realLimits keeps the client's documented rate limits.
+	realLimits bool
 }
 
 func newRig(t testing.TB, o rigOptions) *rig {
@@ -103,7 +105,7 @@ func newRig(t testing.TB, o rigOptions) *rig {
 	if o.clock == nil {
 		o.clock = &clock{t: t0}
 	}
-	a := apptest.New(t, apptest.Options{Policy: o.policy, Now: o.clock.Now, SandboxOnNow: true, StoreFile: o.storeFile})
+	a := apptest.New(t, apptest.Options{Policy: o.policy, Now: o.clock.Now, SandboxOnNow: true, StoreFile: o.storeFile, RealLimits: o.realLimits})
 	r := &rig{t: t, clock: o.clock, app: a, inbox: &inbox{}, seed: a.Sandbox.Seed()}
 	r.sched = r.scheduler(o.caller, o.owner)
 	return r

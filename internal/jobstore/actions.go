@@ -118,7 +118,7 @@ func NextSlot(schedules *Schedules, j Job, last time.Time) time.Time {
 
 func list(ctx context.Context, st *Store, args map[string]any) (any, error) {
 	limit := 100
-	if n, ok := intArg(args["limit"]); ok {
+	if n, ok := tools.IntValue(args["limit"]); ok {
 		limit = n
 	}
 	after, _ := args["after"].(string)
@@ -180,7 +180,7 @@ func get(ctx context.Context, st *Store, args map[string]any) (any, error) {
 func runs(ctx context.Context, st *Store, args map[string]any) (any, error) {
 	name, _ := args["name"].(string)
 	limit := 20
-	if n, ok := intArg(args["limit"]); ok {
+	if n, ok := tools.IntValue(args["limit"]); ok {
 		limit = n
 	}
 	return st.Runs(ctx, name, limit)
@@ -239,19 +239,4 @@ func caller(ctx context.Context) string {
 		return p.ID
 	}
 	return ""
-}
-
-func intArg(v any) (int, bool) {
-	switch n := v.(type) {
-	case int:
-		return n, true
-	case int64:
-		return int(n), true
-	case float64:
-		return int(n), true
-	case interface{ Int64() (int64, error) }:
-		i, err := n.Int64()
-		return int(i), err == nil
-	}
-	return 0, false
 }

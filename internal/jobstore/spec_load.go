@@ -5,6 +5,8 @@ import (
 	"os"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/supaops/supaops/internal/yamlfile"
 )
 
 // maxJobs bounds a file: each job calls a rate-limited API.
@@ -24,7 +26,7 @@ func ParseFile(path string, opts LoadOptions) ([]Spec, error) {
 // *LoadError listing all of them. The specs come in file order, with every
 // default filled in and their Line set.
 func Parse(name string, data []byte, opts LoadOptions) ([]Spec, error) {
-	ps := &specProblems{file: name}
+	ps := &specProblems{yamlfile.Problems{File: name}}
 	root := ps.document(data)
 	if root == nil {
 		return nil, ps.err()

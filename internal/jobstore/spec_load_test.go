@@ -231,7 +231,7 @@ func TestParseRefuses(t *testing.T) {
 					return
 				}
 			}
-			t.Errorf("no problem on line %d containing %q; got:\n%s", line, tt.want, (&LoadError{problems}).Error())
+			t.Errorf("no problem on line %d containing %q; got:\n%s", line, tt.want, (&LoadError{Problems: problems}).Error())
 		})
 	}
 }
@@ -246,7 +246,7 @@ func TestParseReportsEachProblemOnce(t *testing.T) {
 	} {
 		problems := parseProblems(t, src, testOpts())
 		if len(problems) != 1 {
-			t.Errorf("%d problems, want 1, in\n%s\n%s", len(problems), src, (&LoadError{problems}).Error())
+			t.Errorf("%d problems, want 1, in\n%s\n%s", len(problems), src, (&LoadError{Problems: problems}).Error())
 		}
 	}
 }

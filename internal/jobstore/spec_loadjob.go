@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/supaops/supaops/internal/yamlfile"
 )
 
 func jobKeys() []string {
@@ -175,7 +177,7 @@ func readJob(ps *specProblems, n *yaml.Node, index int, opts LoadOptions) (s Spe
 		ps: ps, what: fmt.Sprintf("jobs[%d]", index), line: n.Line,
 		lines: map[string]int{}, bad: map[string]bool{}, given: map[string]bool{},
 	}
-	if name := peekName(n); jobNameRE.MatchString(name) {
+	if name := yamlfile.PeekName(n, "name"); jobNameRE.MatchString(name) {
 		r.what = fmt.Sprintf("job %q", name)
 	}
 	f := ps.fields(n, r.what, jobKeys()...)
@@ -253,17 +255,4 @@ func (r *jobReader) notify(f map[string]yamlField) []Target {
 		out = append(out, t)
 	}
 	return out
-}
-
-// peekName finds the job's name before the job is checked, for messages.
-func peekName(n *yaml.Node) string {
-	if n.Kind != yaml.MappingNode {
-		return ""
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == "name" && n.Content[i+1].Kind == yaml.ScalarNode {
-			return n.Content[i+1].Value
-		}
-	}
-	return ""
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/supaops/supaops/internal/suggest"
 )
 
 // paramKeys are the keys params takes, by kind.
@@ -80,7 +82,7 @@ func (r *jobReader) start(pf map[string]yamlField) time.Time {
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		r.fail("params.start", r.lines["params.start"], `%s: want now or an RFC 3339 time such as 2025-01-31T00:00:00Z`, quoteShort(s))
+		r.fail("params.start", r.lines["params.start"], `%s: want now or an RFC 3339 time such as 2025-01-31T00:00:00Z`, suggest.Quote(s, 60))
 		return time.Time{}
 	}
 	return t.UTC()
@@ -184,7 +186,7 @@ func yamlScalarArg(n *yaml.Node) (any, *argError) {
 		if _, ok := i.SetString(n.Value, 0); ok {
 			return json.Number(i.String()), nil
 		}
-		return nil, &argError{n.Line, fmt.Sprintf("%s is not a number JSON can carry", quoteShort(n.Value))}
+		return nil, &argError{n.Line, fmt.Sprintf("%s is not a number JSON can carry", suggest.Quote(n.Value, 60))}
 	case "!!float":
 		// An integer too large for int64 resolves as a float; keep its digits.
 		if isDecimalInteger(n.Value) {
@@ -197,12 +199,12 @@ func yamlScalarArg(n *yaml.Node) (any, *argError) {
 		if n.Decode(&f) == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
 			return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil
 		}
-		return nil, &argError{n.Line, fmt.Sprintf("%s is not a number JSON can carry", quoteShort(n.Value))}
+		return nil, &argError{n.Line, fmt.Sprintf("%s is not a number JSON can carry", suggest.Quote(n.Value, 60))}
 	case "!!str", "!!timestamp":
 		// A date is what its text says; JSON has no date type.
 		return n.Value, nil
 	}
-	return nil, &argError{n.Line, fmt.Sprintf("%s (%s) is not a JSON value; quote it to pass a string", quoteShort(n.Value), n.ShortTag())}
+	return nil, &argError{n.Line, fmt.Sprintf("%s (%s) is not a JSON value; quote it to pass a string", suggest.Quote(n.Value, 60), n.ShortTag())}
 }
 
 // isDecimalInteger reports whether s is an optional sign and digits.

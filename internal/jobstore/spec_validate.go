@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/supaops/supaops/internal/suggest"
 )
 
 // LoadOptions is what job specs are checked against.
@@ -65,7 +67,7 @@ func (s Spec) check(opts LoadOptions, add func(field, msg string)) {
 		if s.Name == "" {
 			addf("name", "required; the job calls as principal job:<name>")
 		} else {
-			addf("name", "%s: want 1 to 63 lower-case letters, digits and '-', starting with a letter or digit", quoteShort(s.Name))
+			addf("name", "%s: want 1 to 63 lower-case letters, digits and '-', starting with a letter or digit", suggest.Quote(s.Name, 60))
 		}
 	}
 	interval, scheduleOK := s.checkSchedule(addf)
@@ -73,7 +75,7 @@ func (s Spec) check(opts LoadOptions, add func(field, msg string)) {
 		if s.Kind == "" {
 			addf("kind", "required (%s)", strings.Join(Kinds(), ", "))
 		} else {
-			addf("kind", "unknown kind %s%s (known: %s)", quoteShort(s.Kind), didYouMean(s.Kind, Kinds()), strings.Join(Kinds(), ", "))
+			addf("kind", "unknown kind %s%s (known: %s)", suggest.Quote(s.Kind, 60), didYouMean(s.Kind, Kinds()), strings.Join(Kinds(), ", "))
 		}
 	}
 	s.checkProjects(addf)
@@ -81,7 +83,7 @@ func (s Spec) check(opts LoadOptions, add func(field, msg string)) {
 	switch s.Concurrency {
 	case ConcurrencyForbid, ConcurrencyReplace, ConcurrencyAllow:
 	default:
-		addf("concurrency", "unknown value %s (known: forbid, replace, allow; forbid is the default)", quoteShort(string(s.Concurrency)))
+		addf("concurrency", "unknown value %s (known: forbid, replace, allow; forbid is the default)", suggest.Quote(string(s.Concurrency), 60))
 	}
 	switch s.Missed {
 	case MissedRunOnce:
@@ -95,7 +97,7 @@ func (s Spec) check(opts LoadOptions, add func(field, msg string)) {
 			addf("starting_deadline", "applies only with missed: run-once (missed is skip)")
 		}
 	default:
-		addf("missed", "unknown value %s (known: skip, run-once; run-once is the default)", quoteShort(string(s.Missed)))
+		addf("missed", "unknown value %s (known: skip, run-once; run-once is the default)", suggest.Quote(string(s.Missed), 60))
 	}
 	switch {
 	case s.Jitter < 0:
@@ -189,7 +191,7 @@ func (s Spec) actionRef() (any, bool) {
 func checkProject(p string) error {
 	if slug, ok := strings.CutPrefix(p, OrgPrefix); ok {
 		if !orgSlugRE.MatchString(slug) {
-			return fmt.Errorf("%s: an organization slug is 1 to 64 letters, digits, '_' and '-', as in org:acme", quoteShort(p))
+			return fmt.Errorf("%s: an organization slug is 1 to 64 letters, digits, '_' and '-', as in org:acme", suggest.Quote(p, 60))
 		}
 		return nil
 	}
@@ -197,11 +199,11 @@ func checkProject(p string) error {
 	case projectRefRE.MatchString(p):
 		return nil
 	case strings.ContainsAny(p, "*?["):
-		return fmt.Errorf("%s: globs are not supported here; list project refs, or org:<slug> for every project of an organization", quoteShort(p))
+		return fmt.Errorf("%s: globs are not supported here; list project refs, or org:<slug> for every project of an organization", suggest.Quote(p, 60))
 	case strings.Contains(p, ":"):
-		return fmt.Errorf("unknown selector %s: want a project ref or org:<slug>", quoteShort(p))
+		return fmt.Errorf("unknown selector %s: want a project ref or org:<slug>", suggest.Quote(p, 60))
 	}
-	return fmt.Errorf("%s is not a project ref: a ref is 20 lower-case letters (Project Settings, or the dashboard URL)", quoteShort(p))
+	return fmt.Errorf("%s is not a project ref: a ref is 20 lower-case letters (Project Settings, or the dashboard URL)", suggest.Quote(p, 60))
 }
 
 func (s Spec) checkNotify(addf addFunc) {
@@ -264,7 +266,7 @@ func (p *AdvisorsParams) check(addf addFunc) {
 		field := fmt.Sprintf("params.types[%d]", i)
 		switch {
 		case !slices.Contains(AdvisorTypes(), t):
-			addf(field, "unknown advisor %s%s (known: %s)", quoteShort(t), didYouMean(t, AdvisorTypes()), strings.Join(AdvisorTypes(), ", "))
+			addf(field, "unknown advisor %s%s (known: %s)", suggest.Quote(t, 60), didYouMean(t, AdvisorTypes()), strings.Join(AdvisorTypes(), ", "))
 		case seen[t]:
 			addf(field, "%q given twice", t)
 		}
@@ -276,13 +278,13 @@ func (p *AdvisorsParams) check(addf addFunc) {
 			hint = fmt.Sprintf(" (did you mean %s?)", up)
 		}
 		addf("params.level", "unknown level %s%s (known: %s; alerts are at this level or above)",
-			quoteShort(p.Level), hint, strings.Join(AdvisorLevels(), ", "))
+			suggest.Quote(p.Level, 60), hint, strings.Join(AdvisorLevels(), ", "))
 	}
 }
 
 func (p *LogSweepParams) check(addf addFunc) {
 	if !slices.Contains(LogSources(), p.Source) {
-		addf("params.source", "unknown log source %s%s (known: %s)", quoteShort(p.Source), didYouMean(p.Source, LogSources()), strings.Join(LogSources(), ", "))
+		addf("params.source", "unknown log source %s%s (known: %s)", suggest.Quote(p.Source, 60), didYouMean(p.Source, LogSources()), strings.Join(LogSources(), ", "))
 	}
 	if strings.TrimSpace(p.Where) == "" {
 		addf("params.where", "required: the SQL condition a log row must meet to be reported, e.g. status_code >= 500")
@@ -304,9 +306,9 @@ func (p *ActionParams) check(opts LoadOptions, addf addFunc) {
 	case p.Action == "":
 		addf("params.action", "required: the registry action the job calls")
 	case opts.Actions == nil:
-		addf("params.action", "no action registry to check %s against", quoteShort(p.Action))
+		addf("params.action", "no action registry to check %s against", suggest.Quote(p.Action, 60))
 	case !opts.Actions(p.Action):
-		addf("params.action", "unknown action %s (list them with `supaops-mcp actions`)", quoteShort(p.Action))
+		addf("params.action", "unknown action %s (list them with `supaops-mcp actions`)", suggest.Quote(p.Action, 60))
 	}
 	for _, k := range slices.Sorted(maps.Keys(p.Args)) {
 		if err := checkArgValue(p.Args[k], 0); err != nil {

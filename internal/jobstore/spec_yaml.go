@@ -5,11 +5,13 @@ import (
 	"errors"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/supaops/supaops/internal/suggest"
+	"github.com/supaops/supaops/internal/yamlfile"
 )
 
 // As in internal/policy, the loader walks yaml.Node trees by hand rather than
@@ -40,7 +42,7 @@ func (ps *specProblems) fields(n *yaml.Node, what string, known ...string) map[s
 		}
 		if !slices.Contains(known, k.Value) {
 			sorted := slices.Sorted(slices.Values(known))
-			ps.add(k.Line, "%s: unknown key %s%s (known: %s)", what, quoteShort(k.Value), didYouMean(k.Value, sorted), strings.Join(sorted, ", "))
+			ps.add(k.Line, "%s: unknown key %s%s (known: %s)", what, suggest.Quote(k.Value, 60), didYouMean(k.Value, sorted), strings.Join(sorted, ", "))
 			continue
 		}
 		if prev, dup := out[k.Value]; dup {
@@ -102,7 +104,7 @@ func (ps *specProblems) document(data []byte) *yaml.Node {
 		if errors.Is(err, io.EOF) {
 			ps.add(1, "empty file: want at least version: 1 and jobs:")
 		} else {
-			line, reason := yamlError(err)
+			line, reason := yamlfile.ErrorLine(err)
 			ps.add(line, "invalid YAML: %s", reason)
 		}
 		return nil
@@ -112,7 +114,7 @@ func (ps *specProblems) document(data []byte) *yaml.Node {
 	case err == nil:
 		ps.add(next.Line, "a jobs file holds one YAML document; remove the second (---)")
 	case !errors.Is(err, io.EOF):
-		line, reason := yamlError(err)
+		line, reason := yamlfile.ErrorLine(err)
 		ps.add(line, "invalid YAML: %s", reason)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
@@ -120,55 +122,8 @@ func (ps *specProblems) document(data []byte) *yaml.Node {
 		return nil
 	}
 	root := doc.Content[0]
-	if !ps.noAliases(root) {
+	if !ps.NoAliases(root) {
 		return nil
 	}
 	return root
-}
-
-// noAliases refuses anchors and aliases anywhere: a jobs file is read by
-// people during review, and aliases can multiply a small file into a huge tree.
-func (ps *specProblems) noAliases(n *yaml.Node) bool {
-	ok := true
-	var walk func(*yaml.Node)
-	walk = func(n *yaml.Node) {
-		if n.Kind == yaml.AliasNode || n.Anchor != "" {
-			ps.add(n.Line, "anchors (&name) and aliases (*name) are not supported; write the value out")
-			ok = false
-			return
-		}
-		for _, c := range n.Content {
-			walk(c)
-		}
-	}
-	walk(n)
-	return ok
-}
-
-// yamlError splits "yaml: line 3: reason" into its line and reason. yaml.v3
-// numbers lines from 0 in parser errors and from 1 in scanner errors; the
-// parser's messages are few and distinct, so they are recognised and fixed
-// (as internal/policy does).
-func yamlError(err error) (int, string) {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	rest, ok := strings.CutPrefix(msg, "line ")
-	if !ok {
-		return 0, msg
-	}
-	num, reason, ok := strings.Cut(rest, ": ")
-	n, convErr := strconv.Atoi(num)
-	if !ok || convErr != nil {
-		return 0, msg
-	}
-	for _, prefix := range []string{
-		"did not find expected ',' or", "did not find expected '-' indicator",
-		"did not find expected <", "did not find expected key", "did not find expected node content",
-		"found duplicate %", "found incompatible YAML document", "found undefined tag handle",
-	} {
-		if strings.HasPrefix(reason, prefix) {
-			n++
-			break
-		}
-	}
-	return n, reason
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/supaops/supaops/internal/action"
 	"github.com/supaops/supaops/internal/render"
 	"github.com/supaops/supaops/internal/search"
+	"github.com/supaops/supaops/internal/tools"
 )
 
 // Names of the meta tools, which reach the whole registry.
@@ -152,7 +153,7 @@ func (s *Server) searchHandler(_ context.Context, req mcp.CallToolRequest) (*mcp
 		}
 	}
 	if v, ok := args["limit"]; ok {
-		n, ok := asInt(v)
+		n, ok := tools.IntValue(v)
 		if !ok || n < 1 {
 			return mcp.NewToolResultError(fmt.Sprintf("limit must be an integer from 1 to %d", search.MaxLimit)), nil
 		}
@@ -213,19 +214,4 @@ func structuredResult(v map[string]any) (*mcp.CallToolResult, error) {
 		return nil, fmt.Errorf("rendering the result: %w", err)
 	}
 	return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(string(text))}, StructuredContent: plain}, nil
-}
-
-func asInt(v any) (int, bool) {
-	switch n := v.(type) {
-	case json.Number:
-		i, err := n.Int64()
-		return int(i), err == nil
-	case float64:
-		return int(n), n == float64(int(n))
-	case int:
-		return n, true
-	case int64:
-		return int(n), true
-	}
-	return 0, false
 }

@@ -9,14 +9,13 @@ import (
 	"io"
 	"os"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"cel.dev/cel-go/cel"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/supaops/supaops/internal/action"
+	"github.com/supaops/supaops/internal/yamlfile"
 )
 
 // LoadOptions is what a policy is checked against when it is loaded.
@@ -48,7 +47,7 @@ func LoadFile(path string, opts LoadOptions) (*Policy, error) {
 // Parse compiles a policy. name is used in problems (file:line: reason). A
 // file with problems is refused whole, with a *LoadError listing all of them.
 func Parse(name string, data []byte, opts LoadOptions) (*Policy, error) {
-	ps := &problems{file: name}
+	ps := &problems{yamlfile.Problems{File: name}}
 	l := &loader{ps: ps, cat: newCatalogue(opts.Actions), costLimit: opts.CostLimit}
 	if l.costLimit == 0 {
 		l.costLimit = DefaultCostLimit
@@ -94,7 +93,7 @@ func (l *loader) document(data []byte) *yaml.Node {
 		if errors.Is(err, io.EOF) {
 			l.ps.add(1, "empty policy: want at least version: 1")
 		} else {
-			line, reason := yamlError(err)
+			line, reason := yamlfile.ErrorLine(err)
 			l.ps.add(line, "invalid YAML: %s", reason)
 		}
 		return nil
@@ -104,7 +103,7 @@ func (l *loader) document(data []byte) *yaml.Node {
 	case err == nil:
 		l.ps.add(next.Line, "a policy file holds one YAML document; remove the second (---)")
 	case !errors.Is(err, io.EOF):
-		line, reason := yamlError(err)
+		line, reason := yamlfile.ErrorLine(err)
 		l.ps.add(line, "invalid YAML: %s", reason)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
@@ -112,43 +111,10 @@ func (l *loader) document(data []byte) *yaml.Node {
 		return nil
 	}
 	root := doc.Content[0]
-	if !l.ps.noAliases(root) {
+	if !l.ps.NoAliases(root) {
 		return nil
 	}
 	return root
-}
-
-// yamlError splits "yaml: line 3: reason" into its line and reason. yaml.v3
-// numbers lines from 0 in parser errors and from 1 in scanner errors; the
-// parser's messages are few and distinct, so they are recognised and fixed.
-func yamlError(err error) (int, string) {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	rest, ok := strings.CutPrefix(msg, "line ")
-	if !ok {
-		return 0, msg
-	}
-	num, reason, ok := strings.Cut(rest, ": ")
-	n, convErr := strconv.Atoi(num)
-	if !ok || convErr != nil {
-		return 0, msg
-	}
-	if isParserError(reason) {
-		n++
-	}
-	return n, reason
-}
-
-func isParserError(reason string) bool {
-	for _, prefix := range []string{
-		"did not find expected ',' or", "did not find expected '-' indicator",
-		"did not find expected <", "did not find expected key", "did not find expected node content",
-		"found duplicate %", "found incompatible YAML document", "found undefined tag handle",
-	} {
-		if strings.HasPrefix(reason, prefix) {
-			return true
-		}
-	}
-	return false
 }
 
 func (l *loader) policy(root *yaml.Node) *Policy {

@@ -1,54 +1,16 @@
 package policy
 
-import (
-	"fmt"
-	"sort"
-	"strings"
-)
+import "github.com/supaops/supaops/internal/yamlfile"
 
 // Problem is one reason a policy file was refused.
-type Problem struct {
-	File string `json:"file"`
-	// Line is 1-based; 0 means the file as a whole (a YAML error without a place).
-	Line   int    `json:"line"`
-	Reason string `json:"reason"`
-}
-
-func (p Problem) String() string {
-	if p.Line <= 0 {
-		return fmt.Sprintf("%s: %s", p.File, p.Reason)
-	}
-	return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Reason)
-}
+type Problem = yamlfile.Problem
 
 // LoadError lists every problem found in a policy file, sorted by line.
-type LoadError struct {
-	Problems []Problem `json:"problems"`
-}
-
-func (e *LoadError) Error() string {
-	lines := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		lines[i] = p.String()
-	}
-	return strings.Join(lines, "\n")
-}
+type LoadError = yamlfile.LoadError
 
 // problems collects Problems while a file is loaded.
-type problems struct {
-	file string
-	list []Problem
-}
+type problems struct{ yamlfile.Problems }
 
-func (ps *problems) add(line int, format string, args ...any) {
-	ps.list = append(ps.list, Problem{File: ps.file, Line: line, Reason: fmt.Sprintf(format, args...)})
-}
+func (ps *problems) add(line int, format string, args ...any) { ps.Add(line, format, args...) }
 
-// err returns the collected problems as a *LoadError, or nil.
-func (ps *problems) err() error {
-	if len(ps.list) == 0 {
-		return nil
-	}
-	sort.SliceStable(ps.list, func(i, j int) bool { return ps.list[i].Line < ps.list[j].Line })
-	return &LoadError{Problems: ps.list}
-}
+func (ps *problems) err() error { return ps.Err() }

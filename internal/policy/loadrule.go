@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/supaops/supaops/internal/yamlfile"
 )
 
 func ruleKeys() []string {
@@ -24,7 +26,7 @@ const maxApprovals = 10
 func (l *loader) rule(n *yaml.Node, index int) *rule {
 	ps := l.ps
 	what := fmt.Sprintf("rules[%d]", index)
-	if name := peekName(n); name != "" {
+	if name := yamlfile.PeekName(n, "name"); name != "" {
 		what = fmt.Sprintf("rule %q", name)
 	}
 	f := ps.fields(n, what, ruleKeys()...)
@@ -71,19 +73,6 @@ func (l *loader) rule(n *yaml.Node, index int) *rule {
 		r.effect = Deny // never decides: the file is refused
 	}
 	return r
-}
-
-// peekName finds the rule's name before the rule is checked, for messages.
-func peekName(n *yaml.Node) string {
-	if n.Kind != yaml.MappingNode {
-		return ""
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == "name" && n.Content[i+1].Kind == yaml.ScalarNode {
-			return n.Content[i+1].Value
-		}
-	}
-	return ""
 }
 
 // checkRuleName keeps names to words that read well in a decision and cannot

@@ -97,22 +97,3 @@ type located struct {
 	value string
 	line  int
 }
-
-// noAliases refuses anchors and aliases anywhere: a policy is read by people
-// during review, and aliases can also multiply a small file into a huge tree.
-func (ps *problems) noAliases(n *yaml.Node) bool {
-	ok := true
-	var walk func(*yaml.Node)
-	walk = func(n *yaml.Node) {
-		if n.Kind == yaml.AliasNode || n.Anchor != "" {
-			ps.add(n.Line, "anchors (&name) and aliases (*name) are not supported; write the value out")
-			ok = false
-			return
-		}
-		for _, c := range n.Content {
-			walk(c)
-		}
-	}
-	walk(n)
-	return ok
-}

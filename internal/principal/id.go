@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/supaops/supaops/internal/suggest"
 )
 
 // The fixed principals, which take no name.
@@ -127,7 +129,7 @@ func Parse(s string) (string, error) {
 		return "", fmt.Errorf("empty principal: want one of %s", Help())
 	}
 	if len(t) > maxLen {
-		return "", fmt.Errorf("principal %s is %d bytes long; the longest allowed is %d: want one of %s", quoteShort(t), len(t), maxLen, Help())
+		return "", fmt.Errorf("principal %s is %d bytes long; the longest allowed is %d: want one of %s", suggest.Quote(t, 40), len(t), maxLen, Help())
 	}
 	if err := checkChars(t); err != nil {
 		return "", fmt.Errorf("principal %q %w: want one of %s", t, err, Help())
@@ -235,7 +237,7 @@ func (f Form) canonicalPart(part string) (string, error) {
 		return slackID(f, part)
 	}
 	if !validName(part) {
-		return "", fmt.Errorf("%s name %s: want 1 to %d letters, digits, '.', '_' or '-', starting with a letter or digit", f.Kind, quoteShort(part), MaxNameLen)
+		return "", fmt.Errorf("%s name %s: want 1 to %d letters, digits, '.', '_' or '-', starting with a letter or digit", f.Kind, suggest.Quote(part, 40), MaxNameLen)
 	}
 	return part, nil
 }
@@ -266,7 +268,7 @@ func slackID(f Form, part string) (string, error) {
 	}
 	if !ok {
 		return "", fmt.Errorf("%s id %s: want %s followed by 1 to %d letters or digits, e.g. %c0123ABCD",
-			f.Kind, quoteShort(part), orList(f.Leading), MaxNameLen-1, f.Leading[0])
+			f.Kind, suggest.Quote(part, 40), orList(f.Leading), MaxNameLen-1, f.Leading[0])
 	}
 	return id, nil
 }
@@ -303,17 +305,4 @@ func orList(letters string) string {
 	}
 	parts := strings.Split(letters, "")
 	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
-}
-
-// quoteShort quotes s for a message, cut to a readable length.
-func quoteShort(s string) string {
-	const limit = 40
-	if len(s) <= limit {
-		return fmt.Sprintf("%q", s)
-	}
-	cut := limit
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%q…", s[:cut])
 }

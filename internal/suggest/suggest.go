@@ -4,7 +4,9 @@ package suggest
 
 import (
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Closest returns up to n candidates nearest to name: those containing it,
@@ -79,4 +81,17 @@ func EditDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// Quote quotes a mistyped value for an error message, cut to limit bytes
+// (on a character boundary) so a long value does not drown the message.
+func Quote(s string, limit int) string {
+	if len(s) <= limit {
+		return strconv.Quote(s)
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "…"
 }

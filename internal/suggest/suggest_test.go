@@ -43,3 +43,20 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 }
+
+func TestQuote(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		limit int
+		want  string
+	}{
+		{"abc", 5, `"abc"`},
+		{"abcdefgh", 5, `"abcde"…`},
+		{"aé", 2, `"a"…`}, // é is two bytes: not cut in half
+		{"a\nb", 5, `"a\nb"`},
+	} {
+		if got := Quote(tc.in, tc.limit); got != tc.want {
+			t.Errorf("Quote(%q, %d) = %s, want %s", tc.in, tc.limit, got, tc.want)
+		}
+	}
+}

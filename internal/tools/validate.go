@@ -266,3 +266,24 @@ func (a *Action) schemaAt(field string) map[string]any {
 	}
 	return s
 }
+
+// IntValue reads a whole number from a JSON value as arguments and results
+// hold them (json.Number, float64, or a Go integer); false for anything
+// else, a fraction included.
+func IntValue(v any) (int, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		i, err := n.Int64()
+		return int(i), err == nil
+	case float64:
+		if n != float64(int(n)) {
+			return 0, false
+		}
+		return int(n), true
+	case int:
+		return n, true
+	case int64:
+		return int(n), true
+	}
+	return 0, false
+}

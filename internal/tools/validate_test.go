@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -80,5 +81,20 @@ func TestValidate(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestIntValue(t *testing.T) {
+	for _, tc := range []struct {
+		in   any
+		want int
+		ok   bool
+	}{
+		{json.Number("42"), 42, true}, {json.Number("4.2"), 0, false}, {float64(7), 7, true},
+		{7.5, 0, false}, {3, 3, true}, {int64(9), 9, true}, {"9", 0, false}, {nil, 0, false},
+	} {
+		if got, ok := IntValue(tc.in); got != tc.want || ok != tc.ok {
+			t.Errorf("IntValue(%#v) = %d, %v", tc.in, got, ok)
+		}
 	}
 }
