@@ -417,7 +417,7 @@ func (l *limiter) observe(rt route, status int, h http.Header, now time.Time) {
 	if status != http.StatusTooManyRequests && hv.hasRemaining && hv.remaining >= 0 && hv.reset > 0 {
 		// A 429 was not counted; any other answer was, Remaining 0 too.
 		remaining := int(min(hv.remaining, 1e9))
-		limit, advertised := hv.limit, hv.limit >= remaining
+		limit, advertised := hv.limit, hv.limit > 0 && hv.limit >= remaining
 		if !advertised {
 			limit = max(b.logs[0].limit, remaining)
 		}
@@ -559,7 +559,9 @@ func (b *bucket) nextFree(now time.Time) slot {
 
 // serverNext is when the server's count lets the next request go.
 func (b *bucket) serverNext(now time.Time) slot {
-	at, onAnswer := b.server.next(now, b.inflight)
+	// A request's share of the window: how long a probe may hold others.
+	unit := b.logs[0].window / time.Duration(max(b.logs[0].limit, 1))
+	at, onAnswer := b.server.next(now, unit)
 	reason := b.holdReason + " (by the server's count, X-RateLimit-Remaining)"
 	if b.server.sharedUntil.After(now) {
 		reason = b.holdReason + ", shared with other clients of the token (paced by the server's count, X-RateLimit-Remaining)"
@@ -589,9 +591,7 @@ func (b *bucket) record(now time.Time) {
 		b.logs[i].record(now)
 	}
 	b.inflight++
-	if b.server.until.After(now) {
-		b.server.sent++
-	}
+	b.server.record(now)
 }
 
 func (b *bucket) idle(now time.Time) bool {

@@ -55,6 +55,10 @@ type serverView struct {
 	// sharedUntil: until then, others are known to spend this budget too,
 	// and sends are paced.
 	sharedUntil time.Time
+	// probing counts our sends since the view expired, the first at
+	// probeAt: their answers tell of the server's new window.
+	probing int
+	probeAt time.Time
 }
 
 // headerView is what one answer's X-RateLimit-* headers say, parsed.
@@ -145,20 +149,36 @@ func (v *serverView) shared(now time.Time, window time.Duration) {
 	v.sharedUntil = now.Add(2 * window)
 }
 
+// record counts a send at now.
+func (v *serverView) record(now time.Time) {
+	if v.until.After(now) {
+		v.sent++
+		return
+	}
+	if v.probing == 0 {
+		v.probeAt = now
+	}
+	v.probing++
+}
+
 // next is the earliest time at or after now the view lets one more request
-// go, and whether an answer to one of ours in flight may let it go sooner.
-func (v *serverView) next(now time.Time, inflight int) (time.Time, bool) {
+// go, and whether an answer to one of ours in flight may let it go sooner;
+// unit is a request's share of the window.
+func (v *serverView) next(now time.Time, unit time.Duration) (time.Time, bool) {
 	if !v.until.After(now) {
 		// Nothing known of the server's current window. While sharing,
-		// one request asks the server before the others go.
-		if v.sharedUntil.After(now) && inflight > 0 {
-			return v.sharedUntil, true
+		// one request asks the server before the others go; a slow one
+		// holds them no longer than its share of the window.
+		if v.probing > 0 && v.sharedUntil.After(now) {
+			if until := v.probeAt.Add(unit); until.After(now) {
+				return until, true
+			}
 		}
 		return now, false
 	}
 	avail := v.remaining - v.base // left at the last answer, by the most cautious count
 	if v.sent >= avail {
-		return v.until, inflight > 0
+		return v.until, v.base+v.sent > 0
 	}
 	if !v.sharedUntil.After(now) {
 		return now, false
@@ -171,7 +191,7 @@ func (v *serverView) next(now time.Time, inflight int) (time.Time, bool) {
 	// Others went on spending since the answer: if at their pace nothing
 	// is left by then, wait for the reset (or for news).
 	if left := float64(avail-v.sent) - v.othersRate()*at.Sub(v.at).Seconds(); left < 1 {
-		return v.until, inflight > 0
+		return v.until, v.base+v.sent > 0
 	}
 	return at, false
 }

@@ -203,3 +203,38 @@ func TestSharedBudgetIsPaced(t *testing.T) {
 		}
 	})
 }
+
+// While others share the budget, a new window starts with one request that
+// asks the server before the others go; a slow one holds them back no longer
+// than a request's share of the window.
+func TestSharedWindowStartsWithOneRequest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := &quotaServer{limit: 60, window: time.Minute}
+		// Others send 5 before each of our requests: the budget is shared.
+		srv.others = func(int) int { return 5 }
+		slow := &server{respond: func(w http.ResponseWriter, r *http.Request, n int) {
+			if r.URL.Path == "/v1/projects/slow" {
+				time.Sleep(20 * time.Second)
+			}
+			srv.ServeHTTP(w, r)
+		}}
+		c, _ := newTestCaller(t, slow, nil) // 60 a minute: a request's share is a second
+		sendAll(t, c, 1, 3)
+		time.Sleep(61 * time.Second) // past the reset: nothing known of the new window
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			if _, err := c.Do(newReq(t, t.Context(), c, "GET", "/v1/projects/slow", "")); err != nil {
+				t.Error(err)
+			}
+		})
+		synctest.Wait()
+		start := time.Now()
+		if _, err := c.Do(newReq(t, t.Context(), c, "GET", "/v1/projects/next", "")); err != nil {
+			t.Fatal(err)
+		}
+		if got := time.Since(start); got != time.Second {
+			t.Errorf("the request after the slow one waited %s, want 1s", got)
+		}
+		wg.Wait()
+	})
+}
