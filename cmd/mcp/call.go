@@ -33,9 +33,10 @@ func runCall(ctx context.Context, args []string, getenv func(string) string, std
 	fs.StringVar(&f.store, "store", "", "store file for the audit log and approvals (default: SUPAOPS_STORE, else ~/.local/state/supaops/supaops.db)")
 	waitInterval := fs.Duration("wait-interval", 5*time.Second, "how often --wait polls")
 	timeout := fs.Duration("timeout", 0, "give up after this long (0: no limit)")
+	app.RateLimitFlag(fs, &f.rateLimit)
 	flags, positional := splitArgs(args, map[string]bool{
 		"json": true, "api-url": true, "wait-interval": true, "timeout": true,
-		"confirm": true, "policy": true, "store": true,
+		"confirm": true, "policy": true, "store": true, "rate-limit": true,
 	})
 	if err := fs.Parse(flags); err != nil {
 		return usagef("call: %v", err)

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/supaops/supaops/internal/app"
+	"github.com/supaops/supaops/internal/client"
 	"github.com/supaops/supaops/internal/jobs"
 	"github.com/supaops/supaops/internal/jobstore"
 	"github.com/supaops/supaops/internal/pipeline"
@@ -31,7 +32,7 @@ const jobsUsage = `supaops-mcp jobs manages the scheduled jobs kept in the store
   jobs apply FILE [--prune]                create or update the jobs of FILE ("-": stdin);
                                            --prune removes the jobs FILE does not name
   jobs pause|resume|remove NAME
-  jobs run NAME [--now] [--sandbox | --api-url URL] [--queue]
+  jobs run NAME [--now] [--sandbox | --api-url URL] [--rate-limit N] [--queue]
                                            run a job now, here, and wait for its end;
                                            --queue asks the running scheduler instead
 
@@ -60,6 +61,7 @@ func runJobs(ctx context.Context, args []string, getenv func(string) string, std
 	fs.StringVar(&f.store, "store", "", "store file (default: SUPAOPS_STORE, else ~/.local/state/supaops/supaops.db)")
 	fs.BoolVar(&f.sandbox, "sandbox", false, "run: call the in-process sandbox instead of the real API")
 	fs.StringVar(&f.apiURL, "api-url", "", "run: Management API base URL")
+	app.RateLimitFlag(fs, &f.rateLimit)
 	format := fs.String("format", "table", "list, runs: table or json")
 	limit := fs.Int("limit", 20, "runs: at most this many")
 	prune := fs.Bool("prune", false, "apply: remove the jobs the file does not name")
@@ -67,7 +69,7 @@ func runJobs(ctx context.Context, args []string, getenv func(string) string, std
 	now := fs.Bool("now", false, "run: here, now, waiting for its end (the default)")
 	confirm := fs.String("confirm", "", "the confirmation or approval token a previous attempt handed out")
 	flags, positional := splitArgs(args, map[string]bool{
-		"policy": true, "store": true, "api-url": true, "format": true, "limit": true, "confirm": true,
+		"policy": true, "store": true, "api-url": true, "format": true, "limit": true, "confirm": true, "rate-limit": true,
 	})
 	if err := fs.Parse(flags); err != nil {
 		return usagef("jobs %s: %v", sub, err)
@@ -90,8 +92,8 @@ func runJobs(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	foreground := sub == "run" && !*queue
-	if !foreground && (f.sandbox || f.apiURL != "") {
-		return usagef("jobs %s: --sandbox and --api-url are for jobs run: the other subcommands do not call the API", sub)
+	if !foreground && (f.sandbox || f.apiURL != "" || f.rateLimit != (client.Budget{})) {
+		return usagef("jobs %s: --sandbox, --api-url and --rate-limit are for jobs run: the other subcommands do not call the API", sub)
 	}
 	opts := app.Options{API: true, LocalOnly: !foreground}
 	a, log, err := open(ctx, f, opts, true, getenv, stderr)

@@ -11,11 +11,11 @@ const usageText = `supaops-mcp operates Supabase projects through the Management
 
 Usage:
   supaops-mcp [serve] [--sandbox | --api-url URL] [--read-only] [--project-ref REF] [--toolsets a,b|all] [--manage-jobs]
-              [--policy FILE] [--store FILE] [--http ADDR [--tokens-file FILE] [--allowed-origins a,b]]
+              [--policy FILE] [--store FILE] [--rate-limit N] [--http ADDR [--tokens-file FILE] [--allowed-origins a,b]]
                          serve MCP over stdio (what an MCP client starts), or streamable HTTP at ADDR/mcp
   supaops-mcp actions [--format table|tsv|json] [--toolset NAME] [--risk read|write|destructive]
   supaops-mcp call ACTION [key=value ...] [--json '{...}'] [--sandbox] [--api-url URL] [--wait]
-                         [--confirm TOKEN] [--policy FILE] [--store FILE]
+                         [--confirm TOKEN] [--policy FILE] [--store FILE] [--rate-limit N]
   supaops-mcp policy explain --principal P --action A [--project REF] [key=value ...]
   supaops-mcp policy check FILE...
   supaops-mcp approvals [list [--status S] | approve ID --as P | deny ID --as P [--reason R]]
@@ -24,7 +24,7 @@ Usage:
   supaops-mcp jobs list | show NAME | runs [NAME] | check FILE | apply FILE [--prune]
                   | pause NAME | resume NAME | remove NAME | run NAME [--now | --queue]
                          manage the scheduled jobs (supaops-mcp jobs help)
-  supaops-mcp sandbox [--addr 127.0.0.1:54321]
+  supaops-mcp sandbox [--addr 127.0.0.1:54321] [--budget N]
   supaops-mcp version
 
 Every call is checked against the policy (--policy, SUPAOPS_POLICY, or the
@@ -35,6 +35,11 @@ and recorded in the audit log in the store (--store, SUPAOPS_STORE, or
 The access token comes from SUPABASE_ACCESS_TOKEN, or from the file named by
 SUPABASE_ACCESS_TOKEN_FILE; never from a flag. --sandbox needs no token: it
 calls an in-process simulation of the Management API.
+
+Requests to the API keep to the rate limit it advertises (X-RateLimit-Limit),
+from the documented 120 per minute. --rate-limit N, or SUPAOPS_RATE_LIMIT=N,
+caps it at N per minute, for accounts with a lower limit or to leave room for
+other clients of the token; the flag wins.
 `
 
 // usageError is a mistake in how the command was called (exit status 2).

@@ -120,6 +120,11 @@ func TestCommandErrors(t *testing.T) {
 		{"bogus principal to explain", nil, []string{"policy", "explain", "--principal", "bogus", "--action", "project_get"}, true, []string{"bogus", "mcp:local", "slack:user:<id>"}},
 		{"approver with a bad identity", nil, []string{"approvals", "approve", "x", "--as", "slack:user:U1 extra"}, true, []string{"--as"}},
 		{"negative sandbox budget", nil, []string{"sandbox", "--budget", "-1"}, true, []string{"--budget -1"}},
+		{"a rate limit of 0 to serve", nil, []string{"--sandbox", "--rate-limit", "0"}, true, []string{"-rate-limit", "whole number of requests per minute from 1 to 1000000"}},
+		{"a rate limit that is not a number", nil, []string{"call", "projects_list", "--sandbox", "--rate-limit", "lots"}, true, []string{"-rate-limit", "whole number of requests per minute"}},
+		{"a bad rate limit for jobs run", nil, []string{"jobs", "run", "nightly", "--sandbox", "--rate-limit", "2.5"}, true, []string{"-rate-limit", "whole number of requests per minute"}},
+		{"a rate limit for jobs that call no API", nil, []string{"jobs", "list", "--rate-limit", "10"}, true, []string{"--rate-limit", "jobs run"}},
+		{"a bad SUPAOPS_RATE_LIMIT", map[string]string{"SUPAOPS_RATE_LIMIT": "-5"}, []string{"call", "projects_list", "--sandbox"}, false, []string{`SUPAOPS_RATE_LIMIT="-5"`, "whole number of requests per minute from 1 to 1000000"}},
 		{"a huge action name costs nothing", nil, []string{"call", strings.Repeat("x", 900_000), "--sandbox"}, false, []string{"unknown action"}},
 	}
 	for _, tt := range tests {
@@ -210,5 +215,17 @@ func TestVersion(t *testing.T) {
 	out, _, err := runCmd(t, nil, "version")
 	if err != nil || !strings.HasPrefix(out, "supaops-mcp ") {
 		t.Errorf("%q %v", out, err)
+	}
+}
+
+// --rate-limit wins over SUPAOPS_RATE_LIMIT, which is then not even read,
+// and may come after the action's arguments.
+func TestRateLimitFlagWinsOverTheEnvironment(t *testing.T) {
+	env := map[string]string{"SUPAOPS_RATE_LIMIT": "lots"}
+	if _, _, err := runCmd(t, env, "call", "projects_list", "--sandbox"); err == nil || !strings.Contains(err.Error(), "SUPAOPS_RATE_LIMIT") {
+		t.Fatalf("without the flag: err = %v, want SUPAOPS_RATE_LIMIT refused", err)
+	}
+	if _, _, err := runCmd(t, env, "call", "projects_list", "--sandbox", "--rate-limit", "10"); err != nil {
+		t.Fatalf("with --rate-limit 10: %v", err)
 	}
 }

@@ -35,6 +35,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&f.store, "store", "", "store file (default: SUPAOPS_STORE, else ~/.local/state/supaops/supaops.db)")
 	fs.BoolVar(&f.sandbox, "sandbox", false, "serve the embedded simulated API (no token needed)")
 	fs.StringVar(&f.apiURL, "api-url", "", "Management API base URL (default https://api.supabase.com, or SUPABASE_API_URL)")
+	app.RateLimitFlag(fs, &f.rateLimit)
 	httpAddr := fs.String("http", "", "serve streamable HTTP at ADDR/mcp instead of stdio (loopback unless --tokens-file)")
 	tokensFile := fs.String("tokens-file", "", "with --http: file of `name token` lines; required off loopback")
 	origins := fs.String("allowed-origins", "", "with --http: browser origins allowed to call, comma-separated (default: none, loopback included)")

@@ -7,14 +7,16 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/supaops/supaops/internal/app"
+	"github.com/supaops/supaops/internal/client"
 )
 
 // stackFlags are the flags commands that open the stack share.
 type stackFlags struct {
-	policy  string
-	store   string
-	sandbox bool
-	apiURL  string
+	policy    string
+	store     string
+	sandbox   bool
+	apiURL    string
+	rateLimit client.Budget // --rate-limit; zero: SUPAOPS_RATE_LIMIT, else follow the API
 }
 
 // open builds the stack for a command: options from its flags, the rest
@@ -30,6 +32,9 @@ func open(ctx context.Context, f stackFlags, opts app.Options, withStore bool, g
 	}
 	opts.PolicyFile, opts.StoreFile, opts.Sandbox, opts.APIURL = f.policy, f.store, f.sandbox, f.apiURL
 	opts.UserAgent, opts.Logger = "supaops/"+version, log
+	if f.rateLimit != (client.Budget{}) {
+		opts.Limits.Global = f.rateLimit // the flag wins over the environment
+	}
 	if opts, err = opts.Env(getenv, withStore); err != nil {
 		return nil, log, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/supaops/supaops/internal/app"
+	"github.com/supaops/supaops/internal/client"
 	"github.com/supaops/supaops/internal/jobs"
 	"github.com/supaops/supaops/internal/jobstore"
 )
@@ -52,6 +53,7 @@ type jobsOnlyFlags struct {
 	apiURL        string
 	policy, store string
 	lease         time.Duration
+	rateLimit     client.Budget // zero: SUPAOPS_RATE_LIMIT, else follow the API
 }
 
 // runJobsOnly runs the scheduler alone until ctx ends: no Slack.
@@ -59,6 +61,7 @@ func runJobsOnly(ctx context.Context, f jobsOnlyFlags, getenv func(string) strin
 	opts := app.Options{
 		PolicyFile: f.policy, WatchPolicy: true, StoreFile: f.store, API: true,
 		Sandbox: f.sandbox, APIURL: f.apiURL, UserAgent: "supaops-jobs/" + version, Logger: log,
+		Limits: client.Limits{Global: f.rateLimit},
 	}
 	if opts.Sandbox && opts.APIURL != "" {
 		return usagef("--sandbox and --api-url exclude each other")

@@ -20,6 +20,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/supaops/supaops/internal/app"
+	"github.com/supaops/supaops/internal/client"
 	"github.com/supaops/supaops/internal/consent"
 	"github.com/supaops/supaops/internal/jobs"
 	"github.com/supaops/supaops/internal/jobstore"
@@ -34,8 +35,8 @@ audit log as supaops-mcp. It also runs the scheduled jobs kept in the store
 Usage:
   supaops-slackbot [--http ADDR] [--sandbox | --api-url URL] [--policy FILE] [--store FILE]
                    [--command /supa] [--teams T1,T2] [--approvals-channel C123]
-                   [--no-public toolset,...] [--slack-api-url URL] [--jobs=false]
-  supaops-slackbot --jobs-only [--sandbox | --api-url URL] [--policy FILE] [--store FILE]
+                   [--no-public toolset,...] [--slack-api-url URL] [--jobs=false] [--rate-limit N]
+  supaops-slackbot --jobs-only [--sandbox | --api-url URL] [--policy FILE] [--store FILE] [--rate-limit N]
                          run the scheduled jobs without Slack: alerts go to
                          webhooks and the log; Slack alerts wait in the store
                          for a bot to deliver them
@@ -49,6 +50,10 @@ Settings come from the environment, never flags:
 Without SLACK_APP_TOKEN, --http ADDR is required (POST /slack/commands and
 /slack/interactions). The workspace served is the bot token's own unless
 --teams names others.
+
+Requests to the Management API keep to the rate limit it advertises, from the
+documented 120 per minute; --rate-limit N (or SUPAOPS_RATE_LIMIT=N) caps it
+at N per minute. The flag wins.
 `
 
 // usageError is a mistake in how the command was called (exit status 2).
@@ -90,6 +95,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	withJobs := fs.Bool("jobs", true, "run the scheduled jobs in this process too")
 	jobsOnly := fs.Bool("jobs-only", false, "run only the scheduled jobs: no Slack settings needed")
 	jobsLease := fs.Duration("jobs-lease", jobs.DefaultLease, "how long a run's heartbeat is trusted before another scheduler calls it interrupted")
+	var rateLimit client.Budget
+	app.RateLimitFlag(fs, &rateLimit)
 	if err := fs.Parse(args); err != nil {
 		return usagef("%v (see supaops-slackbot help)", err)
 	}
@@ -105,7 +112,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if *jobsOnly {
 		return runJobsOnly(ctx, jobsOnlyFlags{
-			sandbox: *useSandbox, apiURL: *apiURL, policy: *policyFile, store: *storeFile, lease: *jobsLease,
+			sandbox: *useSandbox, apiURL: *apiURL, policy: *policyFile, store: *storeFile, lease: *jobsLease, rateLimit: rateLimit,
 		}, getenv, stderr, log)
 	}
 	cfg, err := slackSettings(getenv, *httpAddr, *slackURL)
@@ -117,6 +124,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	opts := app.Options{
 		PolicyFile: *policyFile, WatchPolicy: true, StoreFile: *storeFile, API: true,
 		Sandbox: *useSandbox, APIURL: *apiURL, UserAgent: "supaops-slackbot/" + version, Logger: log,
+		Limits: client.Limits{Global: rateLimit}, // zero: SUPAOPS_RATE_LIMIT, else follow the API
 		OnApprovalRequest: func(ctx context.Context, a consent.Approval) {
 			if b := hook.Load(); b != nil {
 				b.AnnounceApproval(ctx, a)

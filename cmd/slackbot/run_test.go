@@ -29,6 +29,10 @@ func TestStartRefusesWhatWouldFailLater(t *testing.T) {
 		{"a refused bot token", map[string]string{"SLACK_BOT_TOKEN": "xoxb-refused", "SLACK_APP_TOKEN": "xapp-1"}, []string{"--sandbox", "--slack-api-url", strings.TrimSuffix(fake.APIURL(), "/")}, "auth.test"},
 		{"sandbox and api url", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, []string{"--sandbox", "--api-url", "http://x"}, "exclude"},
 		{"an unknown flag", map[string]string{}, []string{"--bogus"}, "bogus"},
+		{"a bad rate limit", map[string]string{}, []string{"--sandbox", "--rate-limit", "0"}, "-rate-limit: want a whole number of requests per minute from 1 to 1000000"},
+		{"a bad rate limit for the jobs alone", map[string]string{}, []string{"--jobs-only", "--sandbox", "--rate-limit", "x"}, "-rate-limit: want a whole number"},
+		{"a bad SUPAOPS_RATE_LIMIT", map[string]string{"SUPAOPS_RATE_LIMIT": "1e3", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, []string{"--sandbox"}, `SUPAOPS_RATE_LIMIT="1e3": want a whole number`},
+		{"a bad SUPAOPS_RATE_LIMIT for the jobs alone", map[string]string{"SUPAOPS_RATE_LIMIT": "0"}, []string{"--jobs-only", "--sandbox"}, `SUPAOPS_RATE_LIMIT="0"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

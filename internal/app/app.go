@@ -8,6 +8,7 @@ package app
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net/http"
 	"os"
@@ -76,7 +77,9 @@ type Options struct {
 	APIURL string
 	// Token is the access token for the real API.
 	Token string
-	// Client overrides the API client's limits and retry policy.
+	// Client overrides the API client's limits and retry policy. A
+	// Limits.Global given is a ceiling on the budget the API advertises
+	// (RateLimitFlag, RateLimitEnv); zero follows the API.
 	Limits client.Limits
 	Retry  client.RetryPolicy
 	// UserAgent names supaops to the API, e.g. "supaops/1.2.3".
@@ -88,10 +91,30 @@ type Options struct {
 	Logger zerolog.Logger
 }
 
+// RateLimitEnv names the environment variable that sets the global rate
+// limit, in requests per minute, when no flag does.
+const RateLimitEnv = "SUPAOPS_RATE_LIMIT"
+
+// RateLimitFlag defines --rate-limit N (requests per minute) on fs, setting
+// *dst: a ceiling for accounts whose limit is not the documented one.
+// Malformed values are refused by fs.Parse, naming the flag.
+func RateLimitFlag(fs *flag.FlagSet, dst *client.Budget) {
+	fs.Func("rate-limit", "at most `N` Management API requests per minute (default: "+RateLimitEnv+
+		", else the limit the API advertises, from the documented 120)", func(s string) error {
+		b, err := client.ParseRateLimit(s)
+		if err != nil {
+			return err
+		}
+		*dst = b
+		return nil
+	})
+}
+
 // Env fills what the options leave empty from the environment:
 // SUPAOPS_POLICY, SUPAOPS_STORE (else the default path, when withStore),
-// SUPABASE_API_URL, and the access token from SUPABASE_ACCESS_TOKEN or
-// SUPABASE_ACCESS_TOKEN_FILE when the real API is used.
+// SUPAOPS_RATE_LIMIT when the API is called, SUPABASE_API_URL, and the
+// access token from SUPABASE_ACCESS_TOKEN or SUPABASE_ACCESS_TOKEN_FILE
+// when the real API is used.
 func (o Options) Env(getenv func(string) string, withStore bool) (Options, error) {
 	if o.PolicyFile == "" {
 		o.PolicyFile = strings.TrimSpace(getenv("SUPAOPS_POLICY"))
@@ -102,6 +125,13 @@ func (o Options) Env(getenv func(string) string, withStore bool) (Options, error
 			return Options{}, err
 		}
 		o.StoreFile = path
+	}
+	if s := getenv(RateLimitEnv); o.API && !o.LocalOnly && o.Limits.Global == (client.Budget{}) && strings.TrimSpace(s) != "" {
+		b, err := client.ParseRateLimit(s)
+		if err != nil {
+			return Options{}, fmt.Errorf("%s=%q: %w", RateLimitEnv, s, err)
+		}
+		o.Limits.Global = b
 	}
 	if o.API && !o.Sandbox && !o.LocalOnly {
 		if o.APIURL == "" {

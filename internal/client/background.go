@@ -103,11 +103,11 @@ func (l *limiter) state(now time.Time) BudgetState {
 		Background:         BudgetUse{Used: l.bgSent.live(now), Allowed: g.bgLimit, Window: g.window},
 		InteractiveWaiting: l.global.waiting,
 	}
-	s.Global.NextAt, _ = l.global.nextFree(now)
+	s.Global.NextAt = l.global.nextFree(now).at
 	if !s.Global.NextAt.After(now) {
 		s.Global.Available = g.limit - used
 	}
-	s.Background.NextAt, _ = l.global.nextFreeBackground(now)
+	s.Background.NextAt = l.global.nextFreeBackground(now).at
 	if !s.Background.NextAt.After(now) && l.global.waiting == 0 {
 		avail := g.bgLimit - used
 		if v := &l.global.server; v.until.After(now) {

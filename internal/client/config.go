@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,7 +65,12 @@ type EndpointLimit struct {
 // defaults; Endpoints == nil means DefaultEndpointLimits(), while a non-nil
 // empty slice means no per-endpoint limits.
 type Limits struct {
-	Global    Budget // default 60 requests per minute (per user, across all endpoints)
+	// Global is every request's budget. The zero value starts from
+	// DefaultGlobalBudget and then follows the X-RateLimit-Limit the API
+	// sends, up as well as down. A given one is also a ceiling: the API's
+	// limit may lower it, never raise it above. Either way its Window
+	// stays.
+	Global    Budget
 	Endpoints []EndpointLimit
 	// BackgroundShare is the fraction, in (0, 1], of each window of every
 	// budget (global and per endpoint) that background requests may fill:
@@ -74,8 +80,25 @@ type Limits struct {
 	BackgroundShare float64
 }
 
-// DefaultGlobalBudget is the documented per-user budget.
-func DefaultGlobalBudget() Budget { return Budget{Requests: 60, Window: time.Minute} }
+// DefaultGlobalBudget is the documented per-user budget (supabase/supabase
+// apps/docs/content/_partials/api_rate_limits.mdx), which the global budget
+// holds until the API says otherwise.
+func DefaultGlobalBudget() Budget { return Budget{Requests: 120, Window: time.Minute} }
+
+// MaxRateLimit is the largest global budget, per minute, ParseRateLimit
+// accepts.
+const MaxRateLimit = maxAdvertisedLimit
+
+// ParseRateLimit reads an operator's global budget: a whole number of
+// requests per minute, from 1 to MaxRateLimit. Callers name the flag or
+// variable it came from in the error.
+func ParseRateLimit(s string) (Budget, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 1 || n > MaxRateLimit {
+		return Budget{}, fmt.Errorf("want a whole number of requests per minute from 1 to %d", MaxRateLimit)
+	}
+	return Budget{Requests: n, Window: time.Minute}, nil
+}
 
 // DefaultEndpointLimits returns the documented stricter per-endpoint budgets
 // (supabase/supabase apps/docs/content/_partials/api_rate_limits.mdx). It is a

@@ -162,7 +162,9 @@ func okJSON(w http.ResponseWriter, _ *http.Request, _ int) {
 func newTestCaller(t testing.TB, srv http.Handler, edit func(*Config)) (*Caller, *memTransport) {
 	t.Helper()
 	mt := &memTransport{handler: srv}
-	cfg := Config{Token: testToken, Transport: mt, UserAgent: "supaops/test"}
+	// 60 per minute: the documented budget these tests were built on
+	// (since then it is 120, and follows the API: TestGlobalBudgetFollowsTheAPI).
+	cfg := Config{Token: testToken, Transport: mt, UserAgent: "supaops/test", Limits: Limits{Global: Budget{Requests: 60, Window: time.Minute}}}
 	if edit != nil {
 		edit(&cfg)
 	}

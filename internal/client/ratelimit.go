@@ -29,8 +29,11 @@ const (
 // limiter holds every rate-limit bucket of one Caller; all its requests, from
 // all goroutines, go through it.
 type limiter struct {
-	mu      sync.Mutex
-	share   float64 // Limits.BackgroundShare
+	mu    sync.Mutex
+	share float64 // Limits.BackgroundShare
+	// ceiling caps the global budget the server's X-RateLimit-Limit sets
+	// (Limits.Global when given); 0: maxAdvertisedLimit.
+	ceiling int
 	global  *bucket
 	rules   []endpointRule
 	buckets map[string]*bucket // endpoint buckets by route.key
@@ -43,6 +46,11 @@ type limiter struct {
 	// waiting for some bucket stops waiting: background requests that let it
 	// go first then look again.
 	yielded chan struct{}
+	// answered is closed, and replaced, when an answer arrives while some
+	// request waits for one (watched): it may bring news of the server's
+	// count.
+	answered chan struct{}
+	watched  bool
 }
 
 // bucket is one rate-limit scope: the global budget, or one endpoint rule for
@@ -53,19 +61,11 @@ type bucket struct {
 	holdUntil  time.Time // the server said to stop (Remaining 0 or 429) until then
 	holdReason string
 	server     serverView
+	inflight   int     // our requests sent and not yet answered
 	share      float64 // Limits.BackgroundShare
 	// waiting counts interactive requests waiting for this bucket; while
 	// any do, background requests needing it are not let through.
 	waiting int
-}
-
-// serverView is what the server last said of a bucket's budget
-// (X-RateLimit-*), so that background requests also keep clear of the part
-// of it that other processes using the same token have taken.
-type serverView struct {
-	limit, remaining int
-	sent             int       // our sends since
-	until            time.Time // its reset; zero or past: nothing known
 }
 
 // slidingLog admits at most limit sends in any half-open window of length
@@ -100,6 +100,9 @@ type decision struct {
 	// go first: it is closed when they may have gone. ready is then only a
 	// lower bound.
 	behind <-chan struct{}
+	// answered is set when an answer to a request in flight may free the
+	// slot before ready (the server's count, see serverView.next).
+	answered <-chan struct{}
 }
 
 func newLimiter(global Budget, rules []endpointRule, share float64) *limiter {
@@ -114,6 +117,7 @@ func newLimiter(global Budget, rules []endpointRule, share float64) *limiter {
 		jobs:        make(map[string]*slidingLog),
 		jobsSweepAt: minSweepBuckets,
 		yielded:     make(chan struct{}),
+		answered:    make(chan struct{}),
 	}
 }
 
@@ -162,7 +166,8 @@ func (w *rateLimitWait) Error() string {
 // wait blocks until rt may send a request and records the send; bg marks a
 // background request. It gives up at once, without sleeping, when the slot
 // lies more than maxWait from now or after ctx's deadline, since sleeping
-// would only delay the same failure.
+// would only delay the same failure, unless an answer in flight may bring
+// it forward.
 func (l *limiter) wait(ctx context.Context, rt route, bg *background, maxWait time.Duration) (time.Duration, error) {
 	start := time.Now()
 	limit := start.Add(maxWait)
@@ -183,13 +188,20 @@ func (l *limiter) wait(ctx context.Context, rt route, bg *background, maxWait ti
 		if d.ok {
 			return now.Sub(start), nil
 		}
-		if d.ready.After(limit) {
-			return now.Sub(start), &rateLimitWait{until: d.ready, reason: d.reason}
-		}
-		if deadline, has := ctx.Deadline(); has && d.ready.After(deadline) {
-			return now.Sub(start), &rateLimitWait{until: d.ready, reason: d.reason, pastDeadline: true}
-		}
 		wake := d.ready
+		if d.answered == nil {
+			if d.ready.After(limit) {
+				return now.Sub(start), &rateLimitWait{until: d.ready, reason: d.reason}
+			}
+			if deadline, has := ctx.Deadline(); has && d.ready.After(deadline) {
+				return now.Sub(start), &rateLimitWait{until: d.ready, reason: d.reason, pastDeadline: true}
+			}
+		} else {
+			if !now.Before(limit) {
+				return now.Sub(start), &rateLimitWait{until: d.ready, reason: d.reason}
+			}
+			wake = minTime(wake, limit)
+		}
 		if d.behind != nil && !wake.After(now) {
 			// Only the interactive requests ahead stand in the way: how
 			// long they take is unknown, so wait for them up to the cap.
@@ -208,7 +220,8 @@ func (l *limiter) wait(ctx context.Context, rt route, bg *background, maxWait ti
 		}
 		select {
 		case <-timer.C:
-		case <-d.behind: // nil for interactive requests: never ready
+		case <-d.behind: // nil unless a background request lets others go first
+		case <-d.answered: // nil unless an answer may free the slot
 		case <-ctx.Done():
 			return time.Since(start), ctx.Err()
 		}
@@ -233,28 +246,27 @@ func (l *limiter) acquire(r *request, now time.Time) decision {
 	if r.bg != nil {
 		return l.acquireBackground(r.bg, endpoint, now)
 	}
-	ready, reason := l.global.nextFree(now)
-	globalReady, endpointReady := ready, now
+	next := l.global.nextFree(now)
+	globalReady, endpointReady := next.at, now
 	if endpoint != nil {
-		var why string
-		if endpointReady, why = endpoint.nextFree(now); endpointReady.After(ready) {
-			ready, reason = endpointReady, why
-		}
+		e := endpoint.nextFree(now)
+		endpointReady = e.at
+		next.later(e)
 	}
-	if ready.After(now) {
+	if next.at.After(now) {
 		if r.queue {
 			// Counted only where it waits for the last slot it needs: a
 			// bucket with room before then need not hold background back.
 			var waitFor [2]*bucket
-			if globalReady.Equal(ready) {
+			if globalReady.Equal(next.at) {
 				waitFor[0] = l.global
 			}
-			if endpointReady.Equal(ready) {
+			if endpointReady.Equal(next.at) {
 				waitFor[1] = endpoint
 			}
 			l.mark(r, waitFor)
 		}
-		return decision{ready: ready, reason: reason}
+		return l.refuse(next)
 	}
 	l.unmark(r)
 	l.global.record(now)
@@ -264,19 +276,26 @@ func (l *limiter) acquire(r *request, now time.Time) decision {
 	return decision{ok: true}
 }
 
+// refuse is the decision for a request that must wait for next; l.mu must
+// be held.
+func (l *limiter) refuse(next slot) decision {
+	d := decision{ready: next.at, reason: next.reason}
+	if next.onAnswer {
+		l.watched = true
+		d.answered = l.answered
+	}
+	return d
+}
+
 // acquireBackground is acquire for a background request; l.mu must be held.
 func (l *limiter) acquireBackground(bg *background, endpoint *bucket, now time.Time) decision {
 	job := l.job(bg, now)
-	ready, reason := l.global.nextFreeBackground(now)
+	next := l.global.nextFreeBackground(now)
 	if endpoint != nil {
-		if t, why := endpoint.nextFreeBackground(now); t.After(ready) {
-			ready, reason = t, why
-		}
+		next.later(endpoint.nextFreeBackground(now))
 	}
 	if job.limit > 0 {
-		if t := job.nextFree(now); t.After(ready) {
-			ready, reason = t, job.reason
-		}
+		next.later(slot{at: job.nextFree(now), reason: job.reason})
 	}
 	// Interactive requests waiting for a bucket this one needs go first,
 	// even when a slot is free: it is theirs.
@@ -288,14 +307,15 @@ func (l *limiter) acquireBackground(bg *background, endpoint *bucket, now time.T
 		ahead = endpoint
 	}
 	if ahead != nil {
-		d := decision{ready: ready, reason: reason, behind: l.yielded}
-		if !ready.After(now) {
+		d := l.refuse(next)
+		d.behind = l.yielded
+		if !next.at.After(now) {
 			d.reason = "interactive requests waiting for the budget for " + ahead.name
 		}
 		return d
 	}
-	if ready.After(now) {
-		return decision{ready: ready, reason: reason}
+	if next.at.After(now) {
+		return l.refuse(next)
 	}
 	l.global.record(now)
 	if endpoint != nil {
@@ -373,60 +393,84 @@ func (l *limiter) job(bg *background, now time.Time) *slidingLog {
 	return j
 }
 
-// observe adapts to the server's view of the budget: X-RateLimit-Remaining: 0
-// or a 429 holds the request's bucket (its endpoint bucket if a rule matched,
-// else the global one) until the server's reset; any other
-// X-RateLimit-Remaining keeps background requests out of the part of the
-// server's budget left for interactive ones.
+// observe takes in the answer to a request sent on rt (h nil: none came).
+// X-RateLimit-Remaining: 0 or a 429 holds the request's bucket (its endpoint
+// bucket if a rule matched, else the global one) until the server's reset;
+// any other X-RateLimit-Remaining updates the bucket's view of the server's
+// count (see serverView). X-RateLimit-Limit on an answer to a request that
+// matched no rule sets the global budget, up to the ceiling.
 func (l *limiter) observe(rt route, status int, h http.Header, now time.Time) {
-	if h == nil {
-		return
-	}
-	hold := time.Duration(0)
-	var view *serverView
-	switch {
-	case status == http.StatusTooManyRequests:
-		hold = serverResetDelay(h, now)
-		hold = max(hold, min429Hold)
-	case h.Get("X-RateLimit-Remaining") != "":
-		remaining, err := strconv.ParseFloat(h.Get("X-RateLimit-Remaining"), 64)
-		if err != nil {
-			return
-		}
-		reset := serverResetDelay(h, now)
-		if !(remaining > 0) { // NaN and negatives included, as before
-			hold = reset
-			break
-		}
-		if reset <= 0 {
-			return
-		}
-		view = &serverView{remaining: int(min(remaining, 1e9)), until: now.Add(min(reset, maxServerHold))}
-		if limit, err := strconv.ParseFloat(h.Get("X-RateLimit-Limit"), 64); err == nil && limit >= remaining && limit <= 1e9 {
-			view.limit = int(limit)
-		}
-	default:
-		return
-	}
-	if hold <= 0 && view == nil {
-		return
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := l.global
 	if rt.rule != nil {
-		b = l.endpointBucket(rt)
+		b = l.buckets[rt.key] // kept while a request is in flight
 	}
-	if view != nil {
-		if view.limit == 0 {
-			view.limit = max(b.logs[0].limit, view.remaining)
+	l.answer(b)
+	if h == nil || b == nil {
+		return
+	}
+	hv := parseHeaderView(h, now)
+	if rt.rule == nil && hv.limit > 0 {
+		l.follow(hv.limit)
+	}
+	if status != http.StatusTooManyRequests && hv.hasRemaining && hv.remaining >= 0 && hv.reset > 0 {
+		// A 429 was not counted; any other answer was, Remaining 0 too.
+		remaining := int(min(hv.remaining, 1e9))
+		limit, advertised := hv.limit, hv.limit > 0 && hv.limit >= remaining
+		if !advertised {
+			limit = max(b.logs[0].limit, remaining)
 		}
-		b.server = *view
+		b.server.update(limit, advertised, remaining, now.Add(min(hv.reset, maxServerHold)), now, b.inflight, b.logs[0].window)
+	}
+	hold := time.Duration(0)
+	switch {
+	case status == http.StatusTooManyRequests:
+		hold = max(hv.reset, min429Hold)
+		// Our budget let it go: someone else spends the same one (or the
+		// server's is lower than we know).
+		b.server.shared(now, b.logs[0].window)
+	case hv.hasRemaining && !(hv.remaining > 0): // NaN and negatives included
+		hold = hv.reset
+	}
+	if hold <= 0 {
 		return
 	}
 	if until := now.Add(min(hold, maxServerHold)); until.After(b.holdUntil) {
 		b.holdUntil = until
 	}
+}
+
+// answer counts the answer to a request in flight on b (and the global
+// bucket) and wakes the requests waiting for one; l.mu must be held.
+func (l *limiter) answer(b *bucket) {
+	l.global.inflight = max(0, l.global.inflight-1)
+	if b != nil && b != l.global {
+		b.inflight = max(0, b.inflight-1)
+	}
+	if l.watched {
+		close(l.answered)
+		l.answered = make(chan struct{})
+		l.watched = false
+	}
+}
+
+// follow sets the global budget to what the server advertises, within the
+// ceiling; l.mu must be held.
+func (l *limiter) follow(advertised int) {
+	n := advertised
+	if l.ceiling > 0 {
+		n = min(n, l.ceiling)
+	}
+	g := &l.global.logs[0]
+	if n == g.limit {
+		return
+	}
+	budget := Budget{Requests: n, Window: g.window}
+	g.limit, g.bgLimit = n, shareOf(n, l.share)
+	g.reason = fmt.Sprintf("the budget of %s for %s", budget, l.global.name)
+	g.bgReason = fmt.Sprintf("the background share (%d of %s) of the budget for %s", g.bgLimit, budget, l.global.name)
+	l.bgSent.limit = g.bgLimit
 }
 
 // serverResetDelay is how long the server asks us to wait: X-RateLimit-Reset
@@ -487,49 +531,71 @@ func (l *limiter) sweepIdle(now time.Time) {
 	l.sweepAt = max(minSweepBuckets, 2*len(l.buckets))
 }
 
-func (b *bucket) nextFree(now time.Time) (time.Time, string) {
-	ready, reason := now, ""
-	if b.holdUntil.After(ready) {
-		ready, reason = b.holdUntil, b.holdReason
+// slot is when a bucket lets the next request go, and why not sooner.
+type slot struct {
+	at       time.Time
+	reason   string
+	onAnswer bool // an answer to a request in flight may bring it forward
+}
+
+// later makes s the later of s and o; on a tie s stays.
+func (s *slot) later(o slot) {
+	if o.at.After(s.at) {
+		*s = o
+	}
+}
+
+func (b *bucket) nextFree(now time.Time) slot {
+	next := slot{at: now}
+	if b.holdUntil.After(now) {
+		next = slot{at: b.holdUntil, reason: b.holdReason}
 	}
 	for i := range b.logs {
-		if t := b.logs[i].nextFree(now); t.After(ready) {
-			ready, reason = t, b.logs[i].reason
-		}
+		next.later(slot{at: b.logs[i].nextFree(now), reason: b.logs[i].reason})
 	}
-	return ready, reason
+	next.later(b.serverNext(now))
+	return next
+}
+
+// serverNext is when the server's count lets the next request go.
+func (b *bucket) serverNext(now time.Time) slot {
+	// A request's share of the window: how long a probe may hold others.
+	unit := b.logs[0].window / time.Duration(max(b.logs[0].limit, 1))
+	at, onAnswer := b.server.next(now, unit)
+	reason := b.holdReason + " (by the server's count, X-RateLimit-Remaining)"
+	if b.server.sharedUntil.After(now) {
+		reason = b.holdReason + ", shared with other clients of the token (paced by the server's count, X-RateLimit-Remaining)"
+	}
+	return slot{at: at, reason: reason, onAnswer: onAnswer}
 }
 
 // nextFreeBackground is nextFree for a background request: it may only use
 // the background share of each window, by our count and by the server's.
-func (b *bucket) nextFreeBackground(now time.Time) (time.Time, string) {
-	ready, reason := now, ""
-	if b.holdUntil.After(ready) {
-		ready, reason = b.holdUntil, b.holdReason
+func (b *bucket) nextFreeBackground(now time.Time) slot {
+	next := slot{at: now}
+	if b.holdUntil.After(now) {
+		next = slot{at: b.holdUntil, reason: b.holdReason}
 	}
 	for i := range b.logs {
-		if t := b.logs[i].nextFreeWithin(now, b.logs[i].bgLimit); t.After(ready) {
-			ready, reason = t, b.logs[i].bgReason
-		}
+		next.later(slot{at: b.logs[i].nextFreeWithin(now, b.logs[i].bgLimit), reason: b.logs[i].bgReason})
 	}
-	if v := &b.server; v.until.After(ready) && v.limit-v.remaining+v.sent >= shareOf(v.limit, b.share) {
-		ready = v.until
-		reason = "the background share of " + b.holdReason + " (by the server's count, X-RateLimit-Remaining)"
+	if v := &b.server; v.until.After(now) && v.limit-v.remaining+v.sent >= shareOf(v.limit, b.share) {
+		next.later(slot{at: v.until, reason: "the background share of " + b.holdReason + " (by the server's count, X-RateLimit-Remaining)"})
 	}
-	return ready, reason
+	next.later(b.serverNext(now))
+	return next
 }
 
 func (b *bucket) record(now time.Time) {
 	for i := range b.logs {
 		b.logs[i].record(now)
 	}
-	if b.server.until.After(now) {
-		b.server.sent++
-	}
+	b.inflight++
+	b.server.record(now)
 }
 
 func (b *bucket) idle(now time.Time) bool {
-	if b.holdUntil.After(now) || b.server.until.After(now) || b.waiting > 0 {
+	if b.holdUntil.After(now) || b.server.until.After(now) || b.server.sharedUntil.After(now) || b.waiting > 0 || b.inflight > 0 {
 		return false
 	}
 	for i := range b.logs {

@@ -73,9 +73,9 @@ func New(cfg Config) (*Caller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("client: %w", err)
 	}
-	global := cfg.Limits.Global
+	global, ceiling := cfg.Limits.Global, cfg.Limits.Global.Requests
 	if global == (Budget{}) {
-		global = DefaultGlobalBudget()
+		global, ceiling = DefaultGlobalBudget(), 0
 	}
 	if err := validateBudget(global); err != nil {
 		return nil, fmt.Errorf("client: global limit: %w", err)
@@ -108,6 +108,7 @@ func New(cfg Config) (*Caller, error) {
 		redact:    redactor{token: cfg.Token},
 		flightCtl: make(map[string]*flight),
 	}
+	c.limiter.ceiling = ceiling
 	c.tokenKey = hashSecret(c.auth)
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout

@@ -30,12 +30,14 @@ func (c *clockedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return c.next.RoundTrip(r)
 }
 
-// newDefaultEnv is the pipeline with the client's documented default limits
-// in front of a sandbox; it must be called inside the bubble.
+// newDefaultEnv is the pipeline with the client's default limits in front
+// of a sandbox that advertises 60 requests per minute (the API's documented
+// limit before it became 120), which the client's global budget follows; it
+// must be called inside the bubble.
 func newDefaultEnv(t *testing.T) (*sandbox.Sandbox, *pipeline.Pipeline, *clockedTransport) {
 	t.Helper()
 	e := newEnv(t, pipeline.AllowAll{}) // loads the shared spec and registry
-	sb, err := sandbox.New(sandbox.Options{Spec: shared.spec, Token: sandboxToken, Budget: 1 << 20})
+	sb, err := sandbox.New(sandbox.Options{Spec: shared.spec, Token: sandboxToken, Budget: 60})
 	if err != nil {
 		t.Fatal(err)
 	}

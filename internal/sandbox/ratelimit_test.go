@@ -77,3 +77,60 @@ func TestRateLimitResetRoundsUp(t *testing.T) {
 		}
 	}
 }
+
+// The headers say the configured budget and window, whatever they are:
+// Limit is the budget, Remaining what is left of it, Reset the whole
+// seconds (rounded up) to the end of the window.
+func TestRateLimitHeadersFollowTheBudget(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		budget, wantLimit int
+		window            time.Duration
+	}{
+		{0, 120, 0}, // the defaults: 120 a minute
+		{1, 1, time.Minute},
+		{50, 50, 10 * time.Second},
+		{500, 500, time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(strconv.Itoa(tt.budget), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := newTestSandbox(t, Options{Budget: tt.budget, Window: tt.window})
+				tc := newTestClient(t, s)
+				window := cmpOrDuration(tt.window, time.Minute)
+				path := "/v1/projects/" + s.Seed().ProjectRef
+				check := func(r result, wantRemaining, wantReset int) {
+					t.Helper()
+					h := r.header
+					if h.Get("X-RateLimit-Limit") != strconv.Itoa(tt.wantLimit) || h.Get("X-RateLimit-Remaining") != strconv.Itoa(wantRemaining) ||
+						h.Get("X-RateLimit-Reset") != strconv.Itoa(wantReset) {
+						t.Errorf("status %d, X-RateLimit-Limit %q Remaining %q Reset %q; want %d, %d, %d", r.status,
+							h.Get("X-RateLimit-Limit"), h.Get("X-RateLimit-Remaining"), h.Get("X-RateLimit-Reset"), tt.wantLimit, wantRemaining, wantReset)
+					}
+				}
+				check(tc.get(path), tt.wantLimit-1, int(window/time.Second))
+				time.Sleep(window / 4)
+				left := int((window - window/4 + time.Second - 1) / time.Second)
+				for i := 2; i <= tt.wantLimit; i++ {
+					r := tc.get(path)
+					mustStatus(t, r, http.StatusOK, "within the budget")
+					if i == tt.wantLimit {
+						check(r, 0, left)
+					}
+				}
+				r := tc.get(path)
+				mustStatus(t, r, http.StatusTooManyRequests, "past the budget")
+				check(r, 0, left)
+				time.Sleep(window - window/4)
+				check(tc.get(path), tt.wantLimit-1, int(window/time.Second))
+			})
+		})
+	}
+}
+
+func cmpOrDuration(d, fallback time.Duration) time.Duration {
+	if d == 0 {
+		return fallback
+	}
+	return d
+}
