@@ -143,24 +143,8 @@ func (l *loader) policy(root *yaml.Node) *Policy {
 	sort.SliceStable(p.ordered, func(i, j int) bool {
 		return p.ordered[i].effect.strength() > p.ordered[j].effect.strength()
 	})
-	p.byAction = l.candidates(p.ordered)
+	p.idx = newIndex(p.ordered, l.cat.actions)
 	return p
-}
-
-// candidates precomputes, for each known action, the rules its action
-// selectors let through.
-func (l *loader) candidates(ordered []*rule) map[string]candidates {
-	out := make(map[string]candidates, len(l.cat.actions))
-	for _, a := range l.cat.actions {
-		c := candidates{toolset: a.Toolset, risk: a.Risk}
-		for _, r := range ordered {
-			if r.actionsMatch(a) {
-				c.rules = append(c.rules, r)
-			}
-		}
-		out[a.Name] = c
-	}
-	return out
 }
 
 // defaults reads the effect per risk class. A class left out is denied:
