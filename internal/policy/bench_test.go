@@ -38,8 +38,8 @@ func benchPolicySource() []byte {
 
 // BenchmarkDecide100Rules decides calls on benchPolicySource with Decide
 // (decider=indexed) and, in the same run, with the reference: every rule
-// scanned in turn (decider=linear), as decisions were made before rules were
-// indexed.
+// scanned in turn, every condition cost-tracked and watching the context
+// (decider=linear), as decisions were made before rules were indexed.
 func BenchmarkDecide100Rules(b *testing.B) {
 	p, err := Parse("bench.yaml", benchPolicySource(), testOpts())
 	if err != nil {

@@ -17,8 +17,9 @@ import (
 )
 
 // decideLinear is Decide without the index: every rule, strongest effect
-// first, checked in turn, as decisions were made before rules were indexed.
-// Decide must agree with it on every call.
+// first, checked in turn. With a policy parsed in referenceConditions mode it
+// is the decision as it was made before rules were indexed and conditions
+// ran untracked; Decide must agree with it on every call.
 func decideLinear(ctx context.Context, p *Policy, in Input) Decision {
 	if d, ok := precheck(ctx, &in); !ok {
 		return d
@@ -44,7 +45,7 @@ func decideLinear(ctx context.Context, p *Policy, in Input) Decision {
 // mustParseReference compiles src as the reference scan expects it.
 func mustParseReference(t testing.TB, name string, data []byte, opts LoadOptions) *Policy {
 	t.Helper()
-	p, err := Parse(name, data, opts)
+	p, err := parse(name, data, opts, referenceConditions)
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}

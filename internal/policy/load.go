@@ -47,8 +47,12 @@ func LoadFile(path string, opts LoadOptions) (*Policy, error) {
 // Parse compiles a policy. name is used in problems (file:line: reason). A
 // file with problems is refused whole, with a *LoadError listing all of them.
 func Parse(name string, data []byte, opts LoadOptions) (*Policy, error) {
+	return parse(name, data, opts, fastConditions)
+}
+
+func parse(name string, data []byte, opts LoadOptions, mode conditionMode) (*Policy, error) {
 	ps := &problems{yamlfile.Problems{File: name}}
-	l := &loader{ps: ps, cat: newCatalogue(opts.Actions), costLimit: opts.CostLimit}
+	l := &loader{ps: ps, cat: newCatalogue(opts.Actions), costLimit: opts.CostLimit, mode: mode}
 	if l.costLimit == 0 {
 		l.costLimit = DefaultCostLimit
 	}
@@ -70,6 +74,7 @@ type loader struct {
 	ps        *problems
 	cat       *catalogue
 	costLimit uint64
+	mode      conditionMode
 	env       *cel.Env // built on the first condition
 	envErr    error
 }
