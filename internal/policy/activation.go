@@ -11,16 +11,18 @@ import (
 )
 
 // activation hands an Input to CEL without copying it into a map. One is built
-// per decision and shared by every condition evaluated for it.
+// per decision, the first time a condition is evaluated, and shared by every
+// condition evaluated for it. It holds a copy of the Input so that a decision
+// that evaluates no condition keeps its Input off the heap.
 type activation struct {
-	in         *Input
+	in         Input
 	args       map[string]any
 	identities []string // principal first, then Identities; built on first use
 	sql        *sqlkind.Summary
 }
 
 func newActivation(in *Input) *activation {
-	a := &activation{in: in, args: in.Args}
+	a := &activation{in: *in, args: in.Args}
 	if a.args == nil {
 		// An empty map, not null, so has(args.x) is false rather than an error.
 		a.args = map[string]any{}

@@ -7,6 +7,8 @@ import (
 	"reflect"
 
 	"cel.dev/cel-go/cel"
+	celast "cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/cost"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/ext"
 
@@ -70,6 +72,58 @@ type condition struct {
 	// reads says which of the variables that cost the caller work to fill
 	// (sql, project, organization) the condition reads.
 	reads map[string]bool
+	// tracked says prg counts cost against the limit as it runs. It does not
+	// when cel-go's static estimate already bounds every evaluation within
+	// the limit: counting then costs about twice the evaluation and could
+	// never stop it.
+	tracked bool
+	// interruptible says an evaluation must watch the context. cel-go checks
+	// it only between iterations of a comprehension (all, exists, map...), so
+	// an expression without one runs the same either way.
+	interruptible bool
+}
+
+// conditionMode is how conditions are compiled.
+type conditionMode uint8
+
+const (
+	// fastConditions leaves out what cannot change a result: cost tracking
+	// when the static estimate bounds the cost within the limit, and
+	// watching the context when there is no comprehension to interrupt.
+	fastConditions conditionMode = iota
+	// referenceConditions tracks cost on every evaluation and watches every
+	// cancellable context, as all conditions did before; tests decide with
+	// it for reference.
+	referenceConditions
+)
+
+// unknownSizes is a cost estimator that knows nothing of the input: every
+// list, map and string of a call may be of any size, so an expression whose
+// cost depends on one has no upper bound.
+type unknownSizes struct{}
+
+func (unknownSizes) EstimateCallCost(string, string, *cost.AstNode, []cost.AstNode) *cost.CallEstimate {
+	return nil
+}
+
+func (unknownSizes) EstimateSize(cost.AstNode) *cost.SizeEstimate { return nil }
+
+// staticallyBounded reports whether no evaluation of ast can cost more than
+// limit. cel-go charges at run time by the same model it estimates with, and
+// keeps the actual cost within the estimate's range, so such an expression
+// could never be stopped by the limit.
+func staticallyBounded(env *cel.Env, ast *cel.Ast, limit uint64) bool {
+	est, err := env.EstimateCost(ast, unknownSizes{})
+	return err == nil && est.Max <= limit
+}
+
+// hasComprehension reports whether a checked expression loops.
+func hasComprehension(a *cel.Ast) bool {
+	found := false
+	celast.PreOrderVisit(a.NativeRep().Expr(), celast.NewExprVisitor(func(e celast.Expr) {
+		found = found || e.Kind() == celast.ComprehensionKind
+	}))
+	return found
 }
 
 // conditionProblem is a compile error with its place inside the expression.
@@ -78,7 +132,7 @@ type conditionProblem struct {
 	reason       string
 }
 
-func compileCondition(env *cel.Env, src string, costLimit uint64) (*condition, []conditionProblem) {
+func compileCondition(env *cel.Env, src string, costLimit uint64, mode conditionMode) (*condition, []conditionProblem) {
 	if len(src) > maxConditionLength {
 		return nil, []conditionProblem{{reason: fmt.Sprintf("condition is %d bytes; the limit is %d", len(src), maxConditionLength)}}
 	}
@@ -97,11 +151,13 @@ func compileCondition(env *cel.Env, src string, costLimit uint64) (*condition, [
 	if !ast.OutputType().IsExactType(cel.BoolType) {
 		return nil, []conditionProblem{{reason: fmt.Sprintf("condition has type %s; it must be bool (compare a dyn value explicitly, e.g. args.force == true)", ast.OutputType())}}
 	}
-	prg, err := env.Program(ast,
-		cel.EvalOptions(cel.OptOptimize),
-		cel.CostLimit(costLimit),
-		cel.InterruptCheckFrequency(interruptEvery),
-	)
+	reference := mode == referenceConditions
+	tracked := reference || !staticallyBounded(env, ast, costLimit)
+	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize), cel.InterruptCheckFrequency(interruptEvery)}
+	if tracked {
+		opts = append(opts, cel.CostLimit(costLimit))
+	}
+	prg, err := env.Program(ast, opts...)
 	if err != nil {
 		// OptOptimize compiles constant regexes here, so a bad regex lands here.
 		return nil, []conditionProblem{{reason: err.Error()}}
@@ -110,7 +166,7 @@ func compileCondition(env *cel.Env, src string, costLimit uint64) (*condition, [
 	for _, name := range []string{"sql", "project", "organization"} {
 		reads[name] = references(ast, name)
 	}
-	return &condition{src: src, prg: prg, reads: reads}, nil
+	return &condition{src: src, prg: prg, reads: reads, tracked: tracked, interruptible: reference || hasComprehension(ast)}, nil
 }
 
 // references reports whether a checked expression reads the variable name.
@@ -131,8 +187,9 @@ func (c *condition) eval(ctx context.Context, act *activation) (bool, error) {
 		err error
 	)
 	// ContextEval costs a cancellable context per call; skip it when there is
-	// nothing that could cancel.
-	if ctx.Done() == nil {
+	// nothing that could cancel, or nowhere cel-go would look (it checks the
+	// context only between iterations of a comprehension).
+	if ctx.Done() == nil || !c.interruptible {
 		v, _, e := c.prg.Eval(act)
 		out, err = v, e
 	} else {

@@ -162,7 +162,7 @@ func TestConditionCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, problems := compileCondition(env, `args.list.all(x, args.list.all(y, x + y >= 0))`, 1<<62)
+	c, problems := compileCondition(env, `args.list.all(x, args.list.all(y, x + y >= 0))`, 1<<62, fastConditions)
 	if len(problems) > 0 {
 		t.Fatal(problems)
 	}

@@ -42,9 +42,9 @@ func (p *Policy) Explain(ctx context.Context, in Input) Explanation {
 	if _, ok := precheck(ctx, &in); !ok {
 		return ex
 	}
-	ev := evaluation{in: &in}
+	var ev evaluation
 	for _, r := range p.rules {
-		t := r.trace(ctx, &ev)
+		t := r.trace(ctx, &in, &ev)
 		t.Decided = t.Applies && r.name == ex.Decision.Rule
 		ex.Rules = append(ex.Rules, t)
 	}
@@ -52,8 +52,7 @@ func (p *Policy) Explain(ctx context.Context, in Input) Explanation {
 }
 
 // trace explains one rule, checking in the same order as selectorsMatch.
-func (r *rule) trace(ctx context.Context, ev *evaluation) RuleTrace {
-	in := ev.in
+func (r *rule) trace(ctx context.Context, in *Input, ev *evaluation) RuleTrace {
 	t := RuleTrace{Rule: r.name, Line: r.line, Effect: r.effect}
 	var matched []string
 	if r.actions != nil {
@@ -93,7 +92,7 @@ func (r *rule) trace(ctx context.Context, ev *evaluation) RuleTrace {
 		return t
 	}
 	if r.cond != nil {
-		ok, err := r.cond.eval(ctx, ev.activation())
+		ok, err := r.cond.eval(ctx, ev.activation(in))
 		switch {
 		case err != nil && r.effect == Allow:
 			t.ConditionError = err.Error()

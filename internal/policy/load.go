@@ -47,8 +47,12 @@ func LoadFile(path string, opts LoadOptions) (*Policy, error) {
 // Parse compiles a policy. name is used in problems (file:line: reason). A
 // file with problems is refused whole, with a *LoadError listing all of them.
 func Parse(name string, data []byte, opts LoadOptions) (*Policy, error) {
+	return parse(name, data, opts, fastConditions)
+}
+
+func parse(name string, data []byte, opts LoadOptions, mode conditionMode) (*Policy, error) {
 	ps := &problems{yamlfile.Problems{File: name}}
-	l := &loader{ps: ps, cat: newCatalogue(opts.Actions), costLimit: opts.CostLimit}
+	l := &loader{ps: ps, cat: newCatalogue(opts.Actions), costLimit: opts.CostLimit, mode: mode}
 	if l.costLimit == 0 {
 		l.costLimit = DefaultCostLimit
 	}
@@ -70,6 +74,7 @@ type loader struct {
 	ps        *problems
 	cat       *catalogue
 	costLimit uint64
+	mode      conditionMode
 	env       *cel.Env // built on the first condition
 	envErr    error
 }
@@ -143,24 +148,8 @@ func (l *loader) policy(root *yaml.Node) *Policy {
 	sort.SliceStable(p.ordered, func(i, j int) bool {
 		return p.ordered[i].effect.strength() > p.ordered[j].effect.strength()
 	})
-	p.byAction = l.candidates(p.ordered)
+	p.idx = newIndex(p.ordered, l.cat.actions)
 	return p
-}
-
-// candidates precomputes, for each known action, the rules its action
-// selectors let through.
-func (l *loader) candidates(ordered []*rule) map[string]candidates {
-	out := make(map[string]candidates, len(l.cat.actions))
-	for _, a := range l.cat.actions {
-		c := candidates{toolset: a.Toolset, risk: a.Risk}
-		for _, r := range ordered {
-			if r.actionsMatch(a) {
-				c.rules = append(c.rules, r)
-			}
-		}
-		out[a.Name] = c
-	}
-	return out
 }
 
 // defaults reads the effect per risk class. A class left out is denied:

@@ -162,7 +162,7 @@ func (l *loader) condition(n *yaml.Node, what string) *condition {
 		l.ps.add(n.Line, "%s: when: %v", what, err)
 		return nil
 	}
-	c, problems := compileCondition(env, src, l.costLimit)
+	c, problems := compileCondition(env, src, l.costLimit, l.mode)
 	for _, p := range problems {
 		line := n.Line
 		if p.line > 0 {

@@ -21,25 +21,8 @@ type Policy struct {
 	// ordered holds the rules strongest effect first, file order within an
 	// effect, so the first rule that applies is the decision.
 	ordered []*rule
-	// byAction narrows ordered, per action known at load, to the rules whose
-	// action selectors admit it.
-	byAction map[string]candidates
-}
-
-// candidates are the rules that may apply to one action, in ordered's order.
-// They hold only for an action with the toolset and risk seen at load.
-type candidates struct {
-	toolset string
-	risk    action.Risk
-	rules   []*rule
-}
-
-// candidatesFor lists the rules worth checking for a call.
-func (p *Policy) candidatesFor(a *action.Action) []*rule {
-	if c, ok := p.byAction[a.Name]; ok && c.toolset == a.Toolset && c.risk == a.Risk {
-		return c.rules
-	}
-	return p.ordered
+	// idx narrows a call to the rules of ordered that could apply to it.
+	idx *index
 }
 
 // UsesSQL reports whether any condition reads sql, so callers classify a
@@ -72,10 +55,13 @@ func (p *Policy) Decide(ctx context.Context, in Input) Decision {
 	if d, ok := precheck(ctx, &in); !ok {
 		return d
 	}
-	ev := evaluation{in: &in}
+	var buf, tmp [stackWords]uint64
+	cand := p.idx.candidates(&in, buf[:], tmp[:])
+	var ev evaluation
 	var warnings []string
-	for _, r := range p.candidatesFor(in.Action) {
-		ok, err := r.applies(ctx, &ev)
+	for i := cand.next(0); i >= 0; i = cand.next(i + 1) {
+		r := p.ordered[i]
+		ok, err := r.applies(ctx, &in, &ev)
 		if ok {
 			d := r.decision(err)
 			d.Warnings = warnings

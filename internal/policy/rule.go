@@ -44,14 +44,14 @@ func (r *rule) selectorsMatch(in *Input) bool {
 // applies reports whether the rule applies to the call. A condition error is
 // returned with the fail-closed answer: deny, approve and confirm rules apply,
 // allow rules do not.
-func (r *rule) applies(ctx context.Context, ev *evaluation) (bool, error) {
-	if !r.selectorsMatch(ev.in) {
+func (r *rule) applies(ctx context.Context, in *Input, ev *evaluation) (bool, error) {
+	if !r.selectorsMatch(in) {
 		return false, nil
 	}
 	if r.cond == nil {
 		return true, nil
 	}
-	ok, err := r.cond.eval(ctx, ev.activation())
+	ok, err := r.cond.eval(ctx, ev.activation(in))
 	if err != nil {
 		return r.effect != Allow, err
 	}
@@ -75,16 +75,17 @@ func (r *rule) failedAllowWarning(err error) string {
 	return fmt.Sprintf("rule %s (line %d): condition could not be evaluated: %v; the allow rule was not applied, failing closed", r.name, r.line, err)
 }
 
-// evaluation is the per-decision state shared by the rules: the input and the
-// CEL activation, built only if some condition is evaluated.
+// evaluation is the per-decision state shared by the rules: the CEL
+// activation, built only if some condition is evaluated. It does not hold the
+// Input: the activation goes to the heap, and the Input, kept apart, can stay
+// on the stack.
 type evaluation struct {
-	in  *Input
 	act *activation
 }
 
-func (ev *evaluation) activation() *activation {
+func (ev *evaluation) activation(in *Input) *activation {
 	if ev.act == nil {
-		ev.act = newActivation(ev.in)
+		ev.act = newActivation(in)
 	}
 	return ev.act
 }

@@ -197,3 +197,50 @@ func TestWatcherReloadsOnSignal(t *testing.T) {
 		t.Fatal("Run did not return after cancel")
 	}
 }
+
+// Each policy loaded carries its own index: after a reload, calls meet the
+// new rules' selectors, and none of the old ones'.
+func TestWatcherReloadReindexes(t *testing.T) {
+	v1 := header + `rules:
+	- name: deny-u1
+		effect: deny
+		principals: ["slack:user:U1"]
+	- name: confirm-acme
+		effect: confirm
+		projects: ["org:acme"]
+`
+	v2 := header + `rules:
+	- name: deny-nightly
+		effect: deny
+		principals: ["job:nightly*"]
+	- name: confirm-other
+		effect: confirm
+		projects: ["org:other"]
+	- name: allow-mcp
+		effect: allow
+		principals: ["mcp:local"]
+`
+	f := newWatcherFixture(t, v1)
+	calls := []struct {
+		principal, org string
+		want           [2]string // by v1, by v2
+	}{
+		{"slack:user:U1", "", [2]string{"deny-u1", "default:read"}},
+		{"job:nightly-2", "", [2]string{"default:read", "deny-nightly"}},
+		{"cli:local", "acme", [2]string{"confirm-acme", "default:read"}},
+		{"cli:local", "other", [2]string{"default:read", "confirm-other"}},
+		{"mcp:local", "", [2]string{"default:read", "allow-mcp"}},
+	}
+	for _, v := range []int{0, 1, 0} {
+		f.write([]string{v1, v2}[v])
+		if err := f.w.Reload(); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range calls {
+			in := Input{Principal: c.principal, Action: testActions()[0], Organization: c.org}
+			if got := f.w.Current().Decide(context.Background(), in).Rule; got != c.want[v] {
+				t.Errorf("v%d: %s in %q: decided by %s, want %s", v+1, c.principal, c.org, got, c.want[v])
+			}
+		}
+	}
+}
