@@ -95,12 +95,15 @@ func (s *Store) Batch(ctx context.Context, fn func(*bbolt.Tx) error) error {
 		b.mu.Unlock()
 		return s.closedErr()
 	}
-	b.queue = append(b.queue, c)
 	lead := !b.running
-	b.running = true
+	if lead {
+		b.running = true
+	} else {
+		b.queue = append(b.queue, c)
+	}
 	b.mu.Unlock()
 	if lead {
-		s.lead(ctx)
+		s.lead(ctx, c)
 	}
 	select {
 	case err := <-c.done:
@@ -114,13 +117,13 @@ func (s *Store) Batch(ctx context.Context, fn func(*bbolt.Tx) error) error {
 	return s.batchResult(ctx, c, <-c.done)
 }
 
-// lead commits the queue as it is (the leader's call, and any that queued
-// since) in the leader's goroutine, without a hand-off to another goroutine,
-// then leaves what queues during the commit to a committer goroutine. The
-// leader's ctx cancels its wait for the file lock.
-func (s *Store) lead(ctx context.Context) {
+// lead commits c, the call that found nobody committing, in its caller's
+// goroutine, without a hand-off to another goroutine (its ctx cancels its
+// wait for the file lock), then leaves what queued meanwhile to a committer
+// goroutine.
+func (s *Store) lead(ctx context.Context, c *batchCall) {
 	b := &s.batch
-	s.commit(ctx, b.take())
+	s.commit(ctx, []*batchCall{c})
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if len(b.queue) > 0 {
@@ -166,13 +169,6 @@ func (b *batcher) take() []*batchCall {
 	return calls
 }
 
-// requeue puts calls back at the head of the queue, in their order.
-func (b *batcher) requeue(calls []*batchCall) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.queue = append(slices.Clone(calls), b.queue...)
-}
-
 // stop marks the committer gone; b.mu is held.
 func (b *batcher) stop() {
 	b.running = false
@@ -191,7 +187,7 @@ func (b *batcher) remove(c *batchCall) {
 // commit runs calls in one transaction and tells each its outcome. A call
 // whose fn fails (or panics) is taken out and told to run alone, and the
 // transaction is rerun without it, as bbolt's DB.Batch does. ctx cancels the
-// wait for the file lock: only the first call's caller passes its own.
+// wait for the file lock: a leader passes its own, with its call alone.
 func (s *Store) commit(ctx context.Context, calls []*batchCall) {
 	for {
 		calls = slices.DeleteFunc(calls, (*batchCall).withdrawn)
@@ -218,18 +214,12 @@ func (s *Store) commit(ctx context.Context, calls []*batchCall) {
 			failed = -1
 			return nil
 		})
-		switch {
-		case err != nil && failed >= 0:
+		if err != nil && failed >= 0 {
 			calls[failed].done <- errAlone
 			calls = slices.Delete(calls, failed, failed+1)
 			continue
-		case ran == 0 && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
-			// The first caller gave up waiting for the lock; the others
-			// have not, and go back to the queue.
-			calls[0].done <- err
-			s.batch.requeue(calls[1:])
-			return
-		case err == nil:
+		}
+		if err == nil {
 			s.stats.batches.Add(1)
 			s.stats.batched.Add(uint64(ran))
 			s.stats.noteBatch(ran)

@@ -124,6 +124,11 @@ func TestLockTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	const long = 3 * time.Second
+	slow, err := Open(t.Context(), path, Options{LockTimeout: long})
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := startHelper(t, "hold", path, "holder", 30*time.Second)
 	if line := h.waitLine(t, 10*time.Second); line != "locked" {
 		t.Fatalf("helper said %q", line)
@@ -192,6 +197,28 @@ func TestLockTimeout(t *testing.T) {
 	cancel()
 	if err := within(t, queued); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled call: got %v, want context.Canceled", err)
+	}
+
+	// A call queued behind a batch that waits for the lock waits no longer
+	// than the lock timeout in all, counted from when it queued, not from
+	// when its own batch began: about 3 s here, not 6.
+	first := make(chan error, 1)
+	go func() { first <- slow.Batch(t.Context(), nop) }()
+	waitUntil(t, "the first call to wait for the lock", func() bool {
+		slow.batch.mu.Lock()
+		defer slow.batch.mu.Unlock()
+		return slow.batch.running
+	})
+	queuedAt := time.Now()
+	second := queue(t, slow, t.Context(), nop)
+	if err := <-first; !errors.Is(err, ErrBusy) {
+		t.Fatalf("first call: got %v, want ErrBusy", err)
+	}
+	if err := <-second; !errors.Is(err, ErrBusy) {
+		t.Fatalf("second call: got %v, want ErrBusy", err)
+	}
+	if took := time.Since(queuedAt); took > long+long/2 {
+		t.Errorf("the queued call gave up after %s; the lock timeout is %s", took.Round(time.Millisecond), long)
 	}
 
 	// Once the holder is gone (even killed), the store is usable at once.
