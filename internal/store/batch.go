@@ -219,7 +219,7 @@ func (s *Store) commit(ctx context.Context, calls []*batchCall) {
 			calls = slices.Delete(calls, failed, failed+1)
 			continue
 		}
-		if err == nil {
+		if err == nil && ran > 0 {
 			s.stats.batches.Add(1)
 			s.stats.batched.Add(uint64(ran))
 			s.stats.noteBatch(ran)

@@ -381,3 +381,15 @@ func TestBatchAndUpdateTogether(t *testing.T) {
 		t.Fatalf("%d writes, want %d distinct", len(got), 16*perGoroutine)
 	}
 }
+
+// A batched call reaches its transaction with part of its lock timeout spent
+// in the queue, even all of it: a lock that is free is taken all the same,
+// only a wait for it times out.
+func TestExpiredDeadlineTakesAFreeLock(t *testing.T) {
+	st := openTemp(t)
+	for i := range 20 {
+		if err := st.runUntil(t.Context(), readWrite, time.Now().Add(-time.Second), appendName(fmt.Sprint(i))); err != nil {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+}
