@@ -57,12 +57,18 @@ func (l *Log) Record(ctx context.Context, rec pipeline.Record) (uint64, error) {
 }
 
 // Append adds rec to the end of the chain, scrubbing secrets from it first,
-// and moves the head in the same transaction.
+// and moves the head in the same transaction. Concurrent appends share a
+// transaction and its commit (store.Batch): each still returns only once its
+// entry is durable, and the entries of one commit are chained in the order
+// they queued.
 func (l *Log) Append(ctx context.Context, rec pipeline.Record) (Entry, error) {
+	// Scrubbing needs nothing from the store: it is done before queueing,
+	// so the batch holds the file lock for less.
+	rec = scrub(rec)
 	var entry Entry
-	err := l.store.Update(ctx, func(tx *bbolt.Tx) error {
+	err := l.store.Batch(ctx, func(tx *bbolt.Tx) error {
 		var err error
-		entry, err = l.AppendTx(tx, rec)
+		entry, err = l.appendScrubbed(tx, rec)
 		return err
 	})
 	if err != nil {
@@ -75,7 +81,12 @@ func (l *Log) Append(ctx context.Context, rec pipeline.Record) (Entry, error) {
 // change elsewhere in the store (an approval's vote) and its record commit
 // together or not at all.
 func (l *Log) AppendTx(tx *bbolt.Tx, rec pipeline.Record) (Entry, error) {
-	rec = scrub(rec)
+	return l.appendScrubbed(tx, scrub(rec))
+}
+
+// appendScrubbed appends a record scrub has seen. Everything it reads comes
+// from tx, so it can run again when a batch's transaction is retried.
+func (l *Log) appendScrubbed(tx *bbolt.Tx, rec pipeline.Record) (Entry, error) {
 	b := tx.Bucket([]byte(store.BucketAudit))
 	meta := tx.Bucket([]byte(store.BucketMeta))
 	head, err := readHead(meta)

@@ -15,4 +15,6 @@ var (
 	// ErrCorrupt means the file is not a readable bbolt database: damaged, or
 	// another kind of file.
 	ErrCorrupt = errors.New("store file is corrupt or not a bbolt database")
+	// ErrClosed means the Store was closed (see Store.Close).
+	ErrClosed = errors.New("store is closed")
 )

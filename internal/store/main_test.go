@@ -5,6 +5,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,7 +44,23 @@ func runHelper(mode string) int {
 	}
 	switch mode {
 	case "append":
-		return helperAppend(ctx, st, os.Getenv(helperNameEnv), d)
+		return helperAppend(ctx, st.Update, os.Getenv(helperNameEnv), d)
+	case "batch":
+		// Goroutines appending at once, so their appends share commits.
+		var wg sync.WaitGroup
+		var failed atomic.Bool
+		for range batchWriters {
+			wg.Go(func() {
+				if helperAppend(ctx, st.Batch, os.Getenv(helperNameEnv), d) != 0 {
+					failed.Store(true)
+				}
+			})
+		}
+		wg.Wait()
+		if failed.Load() {
+			return 1
+		}
+		return 0
 	case "hold":
 		err := st.Update(ctx, func(*bbolt.Tx) error {
 			fmt.Println("locked")
@@ -58,12 +77,16 @@ func runHelper(mode string) int {
 	return 2
 }
 
-// helperAppend appends for d, printing each sequence number once its commit
-// has returned: every number printed must be in the file afterwards.
-func helperAppend(ctx context.Context, st *Store, name string, d time.Duration) int {
+// batchWriters is how many goroutines a "batch" helper appends from.
+const batchWriters = 8
+
+// helperAppend appends for d with write (Update or Batch), printing each
+// sequence number once its commit has returned: every number printed must be
+// in the file afterwards.
+func helperAppend(ctx context.Context, write func(context.Context, func(*bbolt.Tx) error) error, name string, d time.Duration) int {
 	for end := time.Now().Add(d); time.Now().Before(end); {
 		var seq uint64
-		err := st.Update(ctx, func(tx *bbolt.Tx) error {
+		err := write(ctx, func(tx *bbolt.Tx) error {
 			b, err := tx.CreateBucketIfNotExists([]byte(testBucket))
 			if err != nil {
 				return err
@@ -77,7 +100,8 @@ func helperAppend(ctx context.Context, st *Store, name string, d time.Duration) 
 			fmt.Fprintln(os.Stderr, "append:", err)
 			return 1
 		}
-		fmt.Println(seq)
+		// One write per line: lines of concurrent writers do not mix.
+		fmt.Fprint(os.Stdout, strconv.FormatUint(seq, 10)+"\n")
 	}
 	return 0
 }

@@ -16,7 +16,9 @@
 // Keep transactions short and never nest them: a transaction waits for the
 // file lock like any other, so one opened inside another times out.
 //
-// Commits are durable: fsync on every commit, never NoSync.
+// Commits are durable: fsync on every commit, never NoSync. Writes that many
+// goroutines make at once (the audit log's appends) go through Batch, which
+// lets them share one transaction and one commit.
 package store
 
 import (
@@ -43,6 +45,9 @@ type Options struct {
 	// Logger gets a warning when Open makes a loose store file or directory
 	// private; the zero value logs nothing.
 	Logger zerolog.Logger
+	// MaxBatch bounds how many Batch calls share one transaction, and so how
+	// long one holds the file lock; zero means DefaultMaxBatch.
+	MaxBatch int
 }
 
 // Store is a supaops state file. It is safe for concurrent use by goroutines
@@ -55,6 +60,9 @@ type Store struct {
 	writer chan struct{}
 	// abandoned counts lock waits given up on but still blocked in flock.
 	abandoned atomic.Int32
+	batch     batcher
+	closed    atomic.Bool
+	stats     counters
 }
 
 // Open prepares the store at path: it creates the file (in a 0700 directory,
@@ -75,6 +83,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	s := &Store{path: abs, lockTimeout: opts.LockTimeout, writer: make(chan struct{}, 1)}
 	if s.lockTimeout <= 0 {
 		s.lockTimeout = DefaultLockTimeout
+	}
+	s.batch.idle.L = &s.batch.mu
+	s.batch.max = opts.MaxBatch
+	if s.batch.max <= 0 {
+		s.batch.max = DefaultMaxBatch
 	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil { //nolint:gosec // the path is the operator's own setting
 		return nil, fmt.Errorf("opening store %s: creating its directory: %w", abs, err)
@@ -108,6 +121,13 @@ func (s *Store) Path() string { return s.path }
 // the transaction ends): copy what you keep. Keep fn short: other processes
 // wait for it.
 func (s *Store) Update(ctx context.Context, fn func(*bbolt.Tx) error) error {
+	if s.closed.Load() {
+		return s.closedErr()
+	}
+	return s.update(ctx, fn)
+}
+
+func (s *Store) update(ctx context.Context, fn func(*bbolt.Tx) error) error {
 	return s.run(ctx, readWrite, func(tx *bbolt.Tx) error {
 		if err := checkSchema(tx); err != nil {
 			return fmt.Errorf("store %s: %w", s.path, err)
@@ -119,6 +139,9 @@ func (s *Store) Update(ctx context.Context, fn func(*bbolt.Tx) error) error {
 // View runs fn in a read-only transaction, under a shared lock. The same
 // rules as Update's apply to what fn keeps.
 func (s *Store) View(ctx context.Context, fn func(*bbolt.Tx) error) error {
+	if s.closed.Load() {
+		return s.closedErr()
+	}
 	return s.run(ctx, readOnly, func(tx *bbolt.Tx) error {
 		if err := checkSchema(tx); err != nil {
 			return fmt.Errorf("store %s: %w", s.path, err)
@@ -130,6 +153,9 @@ func (s *Store) View(ctx context.Context, fn func(*bbolt.Tx) error) error {
 // Check walks every page of the file and reports the first inconsistency
 // found, for diagnostics; it reads the whole file, so it is not for every call.
 func (s *Store) Check(ctx context.Context) error {
+	if s.closed.Load() {
+		return s.closedErr()
+	}
 	return s.run(ctx, readOnly, func(tx *bbolt.Tx) error {
 		var first error
 		// Drain every error: the checker reads the mapped file until it is done.

@@ -23,12 +23,17 @@ const (
 
 // run opens the file, runs fn in one transaction and closes the file again,
 // so the lock is held for that transaction only and other supaops processes
-// get their turn (see Store).
-func (s *Store) run(ctx context.Context, acc access, fn func(*bbolt.Tx) error) (err error) {
+// get their turn (see Store). It waits for the lock for the lock timeout at
+// most.
+func (s *Store) run(ctx context.Context, acc access, fn func(*bbolt.Tx) error) error {
+	return s.runUntil(ctx, acc, time.Now().Add(s.lockTimeout), fn)
+}
+
+// runUntil is run waiting for the lock until deadline at most.
+func (s *Store) runUntil(ctx context.Context, acc access, deadline time.Time, fn func(*bbolt.Tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("store %s: %w", s.path, err)
 	}
-	deadline := time.Now().Add(s.lockTimeout)
 	if acc != readOnly {
 		// Writers of this process queue here, so at most one of them holds
 		// (or waits for) the file lock at a time.
@@ -44,9 +49,16 @@ func (s *Store) run(ctx context.Context, acc access, fn func(*bbolt.Tx) error) (
 	if err != nil {
 		return err
 	}
+	locked := time.Now()
 	defer func() {
 		if closeErr := db.Close(); closeErr != nil && err == nil {
 			err = fmt.Errorf("store %s: closing: %w", s.path, closeErr)
+		}
+		if acc != readOnly {
+			s.stats.noteHold(time.Since(locked))
+			if err == nil {
+				s.stats.commits.Add(1)
+			}
 		}
 	}()
 	defer func() {
@@ -61,6 +73,13 @@ func (s *Store) run(ctx context.Context, acc access, fn func(*bbolt.Tx) error) (
 }
 
 func (s *Store) acquireWriter(ctx context.Context, deadline time.Time) error {
+	// A free slot is taken even past the deadline (a batched call may reach
+	// it after waiting in the queue): only a wait can time out.
+	select {
+	case s.writer <- struct{}{}:
+		return nil
+	default:
+	}
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	select {

@@ -10,13 +10,19 @@ import (
 	"github.com/supaops/supaops/internal/store"
 )
 
-// Open returns a store on a new file in the test's temporary folder.
+// Open returns a store on a new file in the test's temporary folder, closed
+// (its batched writes drained) when the test ends.
 func Open(tb testing.TB) *store.Store {
 	tb.Helper()
 	st, err := store.Open(tb.Context(), filepath.Join(tb.TempDir(), "supaops.db"), store.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
+	tb.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
 	return st
 }
 
