@@ -5,7 +5,6 @@
 package tools
 
 import (
-	_ "embed"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -20,10 +19,7 @@ import (
 	"github.com/supaops/supaops/internal/suggest"
 )
 
-//go:generate go run ./gen -catalogue catalogue.tsv -json actions.gen.json -go bindings.gen.go
-
-//go:embed actions.gen.json
-var actionsJSON []byte
+//go:generate go run ./gen -catalogue catalogue.tsv -json actions.gen.json -data actions.gen.go -go bindings.gen.go
 
 // binding ties an operation to the generated client.
 type binding struct {
@@ -37,7 +33,10 @@ type Action struct {
 	action.Action
 	binding binding
 
-	properties map[string]map[string]any // input schema properties, parsed once
+	// properties are the input schema's, parsed on first use: most
+	// processes look at few actions' arguments, and parsing all of them
+	// would cost every start milliseconds.
+	properties func() (map[string]map[string]any, error)
 	compile    func() (*jsonschema.Schema, error)
 	local      LocalFunc // non-nil for an action supaops runs itself
 	check      LocalCheck
@@ -52,8 +51,25 @@ func (a *Action) OutputType() reflect.Type { return a.binding.outputType }
 
 // Property returns the input schema of one argument.
 func (a *Action) Property(name string) (map[string]any, bool) {
-	p, ok := a.properties[name]
+	props, err := a.properties()
+	if err != nil {
+		return nil, false
+	}
+	p, ok := props[name]
 	return p, ok
+}
+
+// parseProperties returns a function parsing schema's properties once.
+func parseProperties(name string, schema json.RawMessage) func() (map[string]map[string]any, error) {
+	return sync.OnceValues(func() (map[string]map[string]any, error) {
+		var s struct {
+			Properties map[string]map[string]any `json:"properties"`
+		}
+		if err := json.Unmarshal(schema, &s); err != nil {
+			return nil, fmt.Errorf("registry: input schema of %s: %w", name, err)
+		}
+		return s.Properties, nil
+	})
 }
 
 // Registry holds every action. It is immutable after Load and safe for
@@ -64,26 +80,21 @@ type Registry struct {
 	byOperation map[string]*Action
 }
 
-// Load reads the generated registry.
+// Load reads the generated registry: Go data (actions.gen.go), so loading
+// parses nothing; schemas are parsed and compiled when first used.
 func Load() (*Registry, error) {
-	var described []action.Action
-	if err := json.Unmarshal(actionsJSON, &described); err != nil {
-		return nil, fmt.Errorf("reading the generated registry: %w", err)
-	}
+	described := generatedActions()
 	bindings := generatedBindings()
-	r := &Registry{byName: map[string]*Action{}, byOperation: map[string]*Action{}}
+	r := &Registry{
+		actions: make([]*Action, 0, len(described)),
+		byName:  make(map[string]*Action, len(described)), byOperation: make(map[string]*Action, len(described)),
+	}
 	for _, d := range described {
 		b, ok := bindings[d.OperationID]
 		if !ok {
 			return nil, fmt.Errorf("registry: no binding for operation %s (run go generate ./internal/tools)", d.OperationID)
 		}
-		var schema struct {
-			Properties map[string]map[string]any `json:"properties"`
-		}
-		if err := json.Unmarshal(d.InputSchema, &schema); err != nil {
-			return nil, fmt.Errorf("registry: input schema of %s: %w", d.Name, err)
-		}
-		a := &Action{Action: d, binding: b, properties: schema.Properties}
+		a := &Action{Action: d, binding: b, properties: parseProperties(d.Name, d.InputSchema)}
 		a.compile = sync.OnceValues(func() (*jsonschema.Schema, error) { return compileSchema(a.Name, a.InputSchema) })
 		r.actions = append(r.actions, a)
 		r.byName[a.Name] = a
