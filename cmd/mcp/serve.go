@@ -52,7 +52,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return usagef("--tokens-file and --allowed-origins only apply with --http")
 	}
 	// The signal context stops the server; calls in flight drain.
-	a, log, err := open(ctx, f, app.Options{API: true, WatchPolicy: true}, true, getenv, stderr)
+	a, log, err := open(ctx, f, app.Options{API: true, WatchPolicy: true, LazySandbox: true}, true, getenv, stderr)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -72,6 +73,11 @@ type Options struct {
 	// SandboxOptions tune that simulation (tests use a shared spec and a
 	// large budget).
 	SandboxOptions sandbox.Options
+	// LazySandbox builds the sandbox on its first request rather than in
+	// Open: loading the spec and its validator is most of a start (about
+	// 100 ms), and a server that is only started and listed never needs
+	// it. App.Sandbox is then nil.
+	LazySandbox bool
 	// APIURL is the API's base URL; "" means the real API.
 	APIURL string
 	// Token is the access token for the real API.
@@ -244,12 +250,26 @@ func (a *App) openAPI(opts Options) error {
 			sbOpts.Token = SandboxToken
 		}
 		sbOpts.Logger = opts.Logger
-		sb, err := sandbox.New(sbOpts)
-		if err != nil {
+		if err := sbOpts.Validate(); err != nil {
 			return fmt.Errorf("starting the sandbox: %w", err)
 		}
-		a.Sandbox = sb
-		cfg.BaseURL, cfg.Transport, cfg.Token = sandboxURL, sb.RoundTripper(), sbOpts.Token
+		if opts.LazySandbox {
+			cfg.Transport = lazyTransport(func() (http.RoundTripper, error) {
+				sb, err := sandbox.New(sbOpts)
+				if err != nil {
+					return nil, fmt.Errorf("starting the sandbox: %w", err)
+				}
+				return sb.RoundTripper(), nil
+			})
+		} else {
+			sb, err := sandbox.New(sbOpts)
+			if err != nil {
+				return fmt.Errorf("starting the sandbox: %w", err)
+			}
+			a.Sandbox = sb
+			cfg.Transport = sb.RoundTripper()
+		}
+		cfg.BaseURL, cfg.Token = sandboxURL, sbOpts.Token
 	}
 	var err error
 	if a.API, err = client.New(cfg); err != nil {
@@ -267,6 +287,25 @@ func (a *App) openAPI(opts Options) error {
 		Logger: opts.Logger, Now: opts.Now,
 	})
 	return err
+}
+
+// lazyTransport builds a transport on the first request (once; a failure
+// is every request's error).
+func lazyTransport(build func() (http.RoundTripper, error)) http.RoundTripper {
+	return lazyRoundTripper(sync.OnceValues(build))
+}
+
+type lazyRoundTripper func() (http.RoundTripper, error)
+
+func (get lazyRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
+	rt, err := get()
+	if err != nil {
+		if r.Body != nil {
+			_ = r.Body.Close() // a RoundTripper closes the body, even on error
+		}
+		return nil, err
+	}
+	return rt.RoundTrip(r)
 }
 
 // Policy is the policy in force: the watcher's latest good one, or the one

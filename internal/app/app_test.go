@@ -3,11 +3,15 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/supaops/supaops/internal/app"
 	"github.com/supaops/supaops/internal/app/apptest"
 	"github.com/supaops/supaops/internal/pipeline"
+	"github.com/supaops/supaops/internal/sandbox"
 	"github.com/supaops/supaops/internal/scope"
 )
 
@@ -148,5 +152,30 @@ func TestDefaultPolicyOnSQL(t *testing.T) {
 				t.Errorf("the refusal must give the limit: %v", err)
 			}
 		})
+	}
+}
+
+// A lazy sandbox is not built by Open (loading its spec is most of a
+// start) but on the first request, which it then answers; options it
+// would refuse are still refused by Open.
+func TestLazySandbox(t *testing.T) {
+	open := func(sb sandbox.Options) (*app.App, error) {
+		return app.Open(context.Background(), app.Options{
+			StoreFile: filepath.Join(t.TempDir(), "s.db"), API: true, Sandbox: true, LazySandbox: true, SandboxOptions: sb,
+		})
+	}
+	a, err := open(sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Sandbox != nil {
+		t.Fatal("Open built the sandbox")
+	}
+	res, err := a.Pipeline.Call(context.Background(), pipeline.Request{Principal: "mcp:local", Action: "projects_list"})
+	if err != nil || !strings.Contains(fmt.Sprint(res.Data), "sandbox-production") {
+		t.Fatalf("the first call: %v %v", res, err)
+	}
+	if _, err := open(sandbox.Options{Budget: -1}); err == nil || !strings.Contains(err.Error(), "budget") {
+		t.Errorf("a negative budget: %v, want it refused by Open", err)
 	}
 }
