@@ -51,12 +51,21 @@ func (a *Action) OutputType() reflect.Type { return a.binding.outputType }
 
 // Property returns the input schema of one argument.
 func (a *Action) Property(name string) (map[string]any, bool) {
-	props, err := a.properties()
+	props, err := a.inputProperties()
 	if err != nil {
 		return nil, false
 	}
 	p, ok := props[name]
 	return p, ok
+}
+
+// inputProperties are the input schema's properties; none for an Action
+// built by hand (tests) rather than by Load or NewLocal.
+func (a *Action) inputProperties() (map[string]map[string]any, error) {
+	if a.properties == nil {
+		return nil, nil
+	}
+	return a.properties()
 }
 
 // parseProperties returns a function parsing schema's properties once.

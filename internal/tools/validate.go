@@ -100,7 +100,7 @@ func Normalize(args map[string]any) (map[string]any, error) {
 // arguments are refused with the list of valid ones; every other problem names
 // the argument and what it allows.
 func (a *Action) Validate(args map[string]any) error {
-	props, err := a.properties()
+	props, err := a.inputProperties()
 	if err != nil {
 		return err
 	}
