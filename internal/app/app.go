@@ -58,6 +58,13 @@ type Options struct {
 	PolicyFile string
 	// WatchPolicy keeps the policy file loaded: see App.WatchPolicy.
 	WatchPolicy bool
+	// PolicyInBackground compiles the policy on another goroutine, so Open
+	// returns without waiting for it (compiling CEL conditions is the
+	// slowest part of a start). Every decision waits for it; Ready says
+	// whether it loaded. If it did not, every decision is a denial and the
+	// caller must stop with Ready's error (an MCP server answers initialize
+	// and tools/list meanwhile, and exits).
+	PolicyInBackground bool
 	// StoreFile is the store (audit log, consent); "" opens none, and then
 	// no pipeline is built: every call must be recorded.
 	StoreFile string
@@ -144,7 +151,11 @@ type App struct {
 
 	policy  *policy.Policy
 	watcher *policy.Watcher
-	log     zerolog.Logger
+	// loaded is closed when a policy loading in the background is in
+	// (policy, watcher and policyErr are set before); nil otherwise.
+	loaded    chan struct{}
+	policyErr error
+	log       zerolog.Logger
 }
 
 // Open builds the stack.
@@ -176,18 +187,16 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 		return nil, err
 	}
 	loadOpts := policy.LoadOptions{Actions: Descriptors(a.Registry)}
-	if opts.PolicyFile == "" {
-		a.policy, err = policies.Default(loadOpts)
-	} else {
-		a.policy, err = policy.LoadFile(opts.PolicyFile, loadOpts)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("policy %s: %w", policyName(opts.PolicyFile), err)
-	}
-	if opts.WatchPolicy && opts.PolicyFile != "" {
-		if a.watcher, err = policy.NewWatcher(opts.PolicyFile, loadOpts, opts.Logger); err != nil {
-			return nil, fmt.Errorf("policy %s: %w", opts.PolicyFile, err)
-		}
+	if opts.PolicyInBackground {
+		a.loaded = make(chan struct{})
+		go func() {
+			defer close(a.loaded)
+			if a.policy, a.watcher, a.policyErr = loadPolicy(opts, loadOpts); a.policyErr != nil {
+				a.policy, a.watcher = refuseAll(loadOpts), nil
+			}
+		}()
+	} else if a.policy, a.watcher, err = loadPolicy(opts, loadOpts); err != nil {
+		return nil, err
 	}
 	if a.Store != nil {
 		if err := a.openStore(opts); err != nil {
@@ -308,9 +317,69 @@ func (get lazyRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
 	return rt.RoundTrip(r)
 }
 
+// loadPolicy compiles the policy: the file, watched (its watcher's first
+// load) or not, or the shipped default.
+func loadPolicy(opts Options, loadOpts policy.LoadOptions) (*policy.Policy, *policy.Watcher, error) {
+	if opts.WatchPolicy && opts.PolicyFile != "" {
+		w, err := policy.NewWatcher(opts.PolicyFile, loadOpts, opts.Logger)
+		if err != nil {
+			return nil, nil, fmt.Errorf("policy %s: %w", opts.PolicyFile, err)
+		}
+		return w.Current(), w, nil
+	}
+	var p *policy.Policy
+	var err error
+	if opts.PolicyFile == "" {
+		p, err = policies.Default(loadOpts)
+	} else {
+		p, err = policy.LoadFile(opts.PolicyFile, loadOpts)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("policy %s: %w", policyName(opts.PolicyFile), err)
+	}
+	return p, nil, nil
+}
+
+// refuseAllPolicy denies every call: what decides when the policy did not
+// load in the background, until the process stops.
+const refuseAllPolicy = `version: 1
+defaults: {read: deny, write: deny, destructive: deny}
+rules:
+  - name: policy-not-loaded
+    effect: deny
+    actions: ["*"]
+    reason: the policy did not load, so nothing is allowed; supaops is stopping (its log says why)
+`
+
+func refuseAll(loadOpts policy.LoadOptions) *policy.Policy {
+	p, err := policy.Parse("builtin:refuse-all", []byte(refuseAllPolicy), loadOpts)
+	if err != nil {
+		panic(fmt.Sprintf("the built-in refuse-all policy: %v", err)) // a constant: tests load it
+	}
+	return p
+}
+
+// Ready waits for a policy loading in the background (PolicyInBackground)
+// and returns why it did not load, if it did not; it returns nil at once
+// when Open loaded the policy itself.
+func (a *App) Ready(ctx context.Context) error {
+	if a.loaded == nil {
+		return nil
+	}
+	select {
+	case <-a.loaded:
+		return a.policyErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // Policy is the policy in force: the watcher's latest good one, or the one
-// loaded at start.
+// loaded at start. A policy loading in the background is waited for.
 func (a *App) Policy() *policy.Policy {
+	if a.loaded != nil {
+		<-a.loaded
+	}
 	if a.watcher != nil {
 		return a.watcher.Current()
 	}
@@ -319,9 +388,10 @@ func (a *App) Policy() *policy.Policy {
 
 // WatchPolicy reloads the policy file when it changes or a value arrives
 // on reload (SIGHUP), keeping the last good one, until ctx ends. It does
-// nothing for the shipped default or without WatchPolicy.
+// nothing for the shipped default, without WatchPolicy, or when the policy
+// did not load.
 func (a *App) WatchPolicy(ctx context.Context, reload <-chan os.Signal) {
-	if a.watcher == nil {
+	if a.Ready(ctx) != nil || a.watcher == nil {
 		return
 	}
 	a.watcher.Run(ctx, 2*time.Second, reload)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -177,5 +178,43 @@ func TestLazySandbox(t *testing.T) {
 	}
 	if _, err := open(sandbox.Options{Budget: -1}); err == nil || !strings.Contains(err.Error(), "budget") {
 		t.Errorf("a negative budget: %v, want it refused by Open", err)
+	}
+}
+
+// A policy loaded in the background: Open does not wait for it, Ready
+// reports how it went, and if it did not load every call is refused.
+func TestPolicyInBackground(t *testing.T) {
+	const good = "version: 1\ndefaults: {read: allow, write: confirm, destructive: deny}\n"
+	const bad = good + "rules:\n  - {name: broken, effect: deny, actions: [projects_list], when: 'args.x =='}\n"
+	tests := []struct {
+		name, policy string
+		wantErr      bool
+	}{
+		{"loads", good, false},
+		{"does not load", bad, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			file := filepath.Join(dir, "policy.yaml")
+			if err := os.WriteFile(file, []byte(tt.policy), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			a, err := app.Open(context.Background(), app.Options{
+				StoreFile: filepath.Join(dir, "s.db"), PolicyFile: file, PolicyInBackground: true,
+				API: true, Sandbox: true, LazySandbox: true,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Ready(context.Background()); (err != nil) != tt.wantErr || tt.wantErr && !strings.Contains(err.Error(), file) {
+				t.Fatalf("Ready: %v, want an error: %v", err, tt.wantErr)
+			}
+			_, err = a.Pipeline.Call(context.Background(), pipeline.Request{Principal: "mcp:local", Action: "projects_list"})
+			var denied *pipeline.NotAllowedError
+			if refused := errors.As(err, &denied); refused != tt.wantErr || refused && denied.Decision.Rule != "policy-not-loaded" {
+				t.Errorf("a read: %v; refused %v, want %v", err, refused, tt.wantErr)
+			}
+		})
 	}
 }
