@@ -53,9 +53,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return usagef("--tokens-file and --allowed-origins only apply with --http")
 	}
 	// The signal context stops the server; calls in flight drain. The
-	// sandbox is built on its first request, and the policy compiles while
-	// the server starts: the first call waits for it.
-	opts := app.Options{API: true, WatchPolicy: true, LazySandbox: true, PolicyInBackground: true}
+	// sandbox is built on its first request; a policy file compiles while
+	// the server starts, the shipped default on the first call.
+	opts := app.Options{API: true, WatchPolicy: true, LazySandbox: true, DeferPolicy: true}
 	a, log, err := open(ctx, f, opts, true, getenv, stderr)
 	if err != nil {
 		return err
@@ -92,9 +92,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	return mcphttp.Serve(ctx, srv.MCP(), cfg)
 }
 
-// serveStdio serves one client over stdio while the policy compiles: the
-// client's initialize and tools/list need only the registry, and every
-// call waits for the policy. If the policy does not load, the server stops
+// serveStdio serves one client over stdio while a policy file compiles: the
+// client's initialize and tools/list need only the registry, and every call
+// waits for the policy. If the policy does not load, the server stops
 // (calls in flight are refused by then) and the error is the command's.
 func serveStdio(ctx context.Context, a *app.App, srv *mcpserver.Server, stdin io.Reader, stdout io.Writer) error {
 	serving, stop := context.WithCancelCause(ctx)

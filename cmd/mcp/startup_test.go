@@ -35,10 +35,7 @@ func trivialServer(tb testing.TB) string {
 			return
 		}
 		trivialBuilt.path = filepath.Join(dir, "trivialmcp")
-		out, err := exec.Command("go", "build", "-o", trivialBuilt.path, "./testdata/trivialmcp").CombinedOutput()
-		if err != nil {
-			trivialBuilt.err = fmt.Errorf("go build: %w\n%s", err, out)
-		}
+		trivialBuilt.err = goBuild(trivialBuilt.path, "./testdata/trivialmcp")
 	})
 	if trivialBuilt.err != nil {
 		tb.Fatal(trivialBuilt.err)

@@ -58,13 +58,15 @@ type Options struct {
 	PolicyFile string
 	// WatchPolicy keeps the policy file loaded: see App.WatchPolicy.
 	WatchPolicy bool
-	// PolicyInBackground compiles the policy on another goroutine, so Open
-	// returns without waiting for it (compiling CEL conditions is the
-	// slowest part of a start). Every decision waits for it; Ready says
-	// whether it loaded. If it did not, every decision is a denial and the
-	// caller must stop with Ready's error (an MCP server answers initialize
-	// and tools/list meanwhile, and exits).
-	PolicyInBackground bool
+	// DeferPolicy lets Open return before the policy is compiled
+	// (compiling CEL conditions is the slowest part of a start). A policy
+	// file compiles on another goroutine, and Ready says whether it loaded;
+	// the shipped default, which always loads (its tests hold it to that),
+	// compiles on the first decision. Every decision waits for the policy.
+	// If it does not load, every decision is a denial and the caller must
+	// stop with Ready's error (an MCP server answers initialize and
+	// tools/list meanwhile, and exits).
+	DeferPolicy bool
 	// StoreFile is the store (audit log, consent); "" opens none, and then
 	// no pipeline is built: every call must be recorded.
 	StoreFile string
@@ -149,13 +151,15 @@ type App struct {
 	// Jobs keeps the scheduled jobs (nil without a store).
 	Jobs *jobstore.Store
 
-	policy  *policy.Policy
-	watcher *policy.Watcher
-	// loaded is closed when a policy loading in the background is in
-	// (policy, watcher and policyErr are set before); nil otherwise.
-	loaded    chan struct{}
-	policyErr error
-	log       zerolog.Logger
+	// policy compiles the policy once: in Open, on another goroutine or on
+	// first use (Options.DeferPolicy).
+	policy func() loadedPolicy
+	// policyLoading is closed when a policy compiling in the background
+	// is in; nil when nothing compiles in the background.
+	policyLoading chan struct{}
+	// watchesFile: a policy file is kept loaded (WatchPolicy).
+	watchesFile bool
+	log         zerolog.Logger
 }
 
 // Open builds the stack.
@@ -170,7 +174,7 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{log: opts.Logger}
+	a := &App{log: opts.Logger, watchesFile: opts.WatchPolicy && opts.PolicyFile != ""}
 	// The store opens first: the jobs' actions keep it, and the policy must
 	// know every action it may name.
 	if opts.StoreFile != "" {
@@ -187,16 +191,18 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 		return nil, err
 	}
 	loadOpts := policy.LoadOptions{Actions: Descriptors(a.Registry)}
-	if opts.PolicyInBackground {
-		a.loaded = make(chan struct{})
+	a.policy = sync.OnceValue(func() loadedPolicy { return loadPolicy(opts, loadOpts) })
+	switch {
+	case !opts.DeferPolicy:
+		if err := a.policy().err; err != nil {
+			return nil, err
+		}
+	case opts.PolicyFile != "":
+		a.policyLoading = make(chan struct{})
 		go func() {
-			defer close(a.loaded)
-			if a.policy, a.watcher, a.policyErr = loadPolicy(opts, loadOpts); a.policyErr != nil {
-				a.policy, a.watcher = refuseAll(loadOpts), nil
-			}
+			defer close(a.policyLoading)
+			a.policy()
 		}()
-	} else if a.policy, a.watcher, err = loadPolicy(opts, loadOpts); err != nil {
-		return nil, err
 	}
 	if a.Store != nil {
 		if err := a.openStore(opts); err != nil {
@@ -317,27 +323,34 @@ func (get lazyRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
 	return rt.RoundTrip(r)
 }
 
+// loadedPolicy is a compiled policy, with its watcher when its file is
+// watched; or why it did not load, and the refuse-all policy in its place.
+type loadedPolicy struct {
+	policy  *policy.Policy
+	watcher *policy.Watcher
+	err     error
+}
+
 // loadPolicy compiles the policy: the file, watched (its watcher's first
 // load) or not, or the shipped default.
-func loadPolicy(opts Options, loadOpts policy.LoadOptions) (*policy.Policy, *policy.Watcher, error) {
-	if opts.WatchPolicy && opts.PolicyFile != "" {
-		w, err := policy.NewWatcher(opts.PolicyFile, loadOpts, opts.Logger)
-		if err != nil {
-			return nil, nil, fmt.Errorf("policy %s: %w", opts.PolicyFile, err)
+func loadPolicy(opts Options, loadOpts policy.LoadOptions) loadedPolicy {
+	var l loadedPolicy
+	switch {
+	case opts.WatchPolicy && opts.PolicyFile != "":
+		if l.watcher, l.err = policy.NewWatcher(opts.PolicyFile, loadOpts, opts.Logger); l.err == nil {
+			l.policy = l.watcher.Current()
 		}
-		return w.Current(), w, nil
+	case opts.PolicyFile != "":
+		l.policy, l.err = policy.LoadFile(opts.PolicyFile, loadOpts)
+	default:
+		l.policy, l.err = policies.Default(loadOpts)
 	}
-	var p *policy.Policy
-	var err error
-	if opts.PolicyFile == "" {
-		p, err = policies.Default(loadOpts)
-	} else {
-		p, err = policy.LoadFile(opts.PolicyFile, loadOpts)
+	if l.err != nil {
+		l.err = fmt.Errorf("policy %s: %w", policyName(opts.PolicyFile), l.err)
+		opts.Logger.Error().Err(l.err).Msg("the policy did not load: every call is refused")
+		return loadedPolicy{policy: refuseAll(loadOpts), err: l.err}
 	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("policy %s: %w", policyName(opts.PolicyFile), err)
-	}
-	return p, nil, nil
+	return l
 }
 
 // refuseAllPolicy denies every call: what decides when the policy did not
@@ -359,31 +372,30 @@ func refuseAll(loadOpts policy.LoadOptions) *policy.Policy {
 	return p
 }
 
-// Ready waits for a policy loading in the background (PolicyInBackground)
-// and returns why it did not load, if it did not; it returns nil at once
-// when Open loaded the policy itself.
+// Ready waits for a policy file compiling in the background (DeferPolicy)
+// and returns why it did not load, if it did not. It returns nil at once
+// when Open compiled the policy, or when the shipped default is left for
+// the first decision.
 func (a *App) Ready(ctx context.Context) error {
-	if a.loaded == nil {
+	if a.policyLoading == nil {
 		return nil
 	}
 	select {
-	case <-a.loaded:
-		return a.policyErr
+	case <-a.policyLoading:
+		return a.policy().err
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
 // Policy is the policy in force: the watcher's latest good one, or the one
-// loaded at start. A policy loading in the background is waited for.
+// loaded at start. A policy not compiled yet is waited for, or compiled.
 func (a *App) Policy() *policy.Policy {
-	if a.loaded != nil {
-		<-a.loaded
+	l := a.policy()
+	if l.watcher != nil {
+		return l.watcher.Current()
 	}
-	if a.watcher != nil {
-		return a.watcher.Current()
-	}
-	return a.policy
+	return l.policy
 }
 
 // WatchPolicy reloads the policy file when it changes or a value arrives
@@ -391,10 +403,12 @@ func (a *App) Policy() *policy.Policy {
 // nothing for the shipped default, without WatchPolicy, or when the policy
 // did not load.
 func (a *App) WatchPolicy(ctx context.Context, reload <-chan os.Signal) {
-	if a.Ready(ctx) != nil || a.watcher == nil {
+	if !a.watchesFile || a.Ready(ctx) != nil {
 		return
 	}
-	a.watcher.Run(ctx, 2*time.Second, reload)
+	if w := a.policy().watcher; w != nil {
+		w.Run(ctx, 2*time.Second, reload)
+	}
 }
 
 // Descriptors lists the actions a policy may name: the registry's, and

@@ -181,27 +181,32 @@ func TestLazySandbox(t *testing.T) {
 	}
 }
 
-// A policy loaded in the background: Open does not wait for it, Ready
-// reports how it went, and if it did not load every call is refused.
-func TestPolicyInBackground(t *testing.T) {
+// A deferred policy: Open does not wait for it, Ready reports how a policy
+// file loaded, and if it did not, every call is refused; the shipped
+// default is compiled on the first decision.
+func TestDeferredPolicy(t *testing.T) {
 	const good = "version: 1\ndefaults: {read: allow, write: confirm, destructive: deny}\n"
 	const bad = good + "rules:\n  - {name: broken, effect: deny, actions: [projects_list], when: 'args.x =='}\n"
 	tests := []struct {
-		name, policy string
+		name, policy string // "" is the shipped default
 		wantErr      bool
 	}{
-		{"loads", good, false},
-		{"does not load", bad, true},
+		{"a file that loads", good, false},
+		{"a file that does not load", bad, true},
+		{"the shipped default", "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			file := filepath.Join(dir, "policy.yaml")
-			if err := os.WriteFile(file, []byte(tt.policy), 0o600); err != nil {
-				t.Fatal(err)
+			file := ""
+			if tt.policy != "" {
+				file = filepath.Join(dir, "policy.yaml")
+				if err := os.WriteFile(file, []byte(tt.policy), 0o600); err != nil {
+					t.Fatal(err)
+				}
 			}
 			a, err := app.Open(context.Background(), app.Options{
-				StoreFile: filepath.Join(dir, "s.db"), PolicyFile: file, PolicyInBackground: true,
+				StoreFile: filepath.Join(dir, "s.db"), PolicyFile: file, DeferPolicy: true,
 				API: true, Sandbox: true, LazySandbox: true,
 			})
 			if err != nil {
