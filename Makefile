@@ -29,6 +29,7 @@ vet:
 generate:
 	$(GO) generate ./internal/client ./internal/tools
 	$(GO) test ./internal/tools -run TestToolsDocIsCurrent -update
+	$(GO) test ./internal/mcpserver -run TestCompactSchemasAreCurrent -update-schemas
 
 # Regenerates into a scratch folder and compares, so it never touches your tree.
 check-generated:

@@ -33,13 +33,18 @@ type Action struct {
 	action.Action
 	binding binding
 
-	// properties are the input schema's, parsed on first use: most
-	// processes look at few actions' arguments, and parsing all of them
-	// would cost every start milliseconds.
-	properties func() (map[string]map[string]any, error)
-	compile    func() (*jsonschema.Schema, error)
-	local      LocalFunc // non-nil for an action supaops runs itself
-	check      LocalCheck
+	// The input schema's properties and its compiled form, worked out on
+	// first use: most processes look at few actions' arguments, and doing
+	// it for every action would cost every start milliseconds.
+	propsOnce  sync.Once
+	props      map[string]map[string]any
+	propsErr   error
+	schemaOnce sync.Once
+	schema     *jsonschema.Schema
+	schemaErr  error
+
+	local LocalFunc // non-nil for an action supaops runs itself
+	check LocalCheck
 }
 
 // BodyType is the generated Go type of a JSON request body, or nil.
@@ -59,26 +64,29 @@ func (a *Action) Property(name string) (map[string]any, bool) {
 	return p, ok
 }
 
-// inputProperties are the input schema's properties; none for an Action
-// built by hand (tests) rather than by Load or NewLocal.
+// inputProperties are the input schema's properties, parsed once; none
+// for an Action built by hand (tests) with no schema.
 func (a *Action) inputProperties() (map[string]map[string]any, error) {
-	if a.properties == nil {
-		return nil, nil
-	}
-	return a.properties()
-}
-
-// parseProperties returns a function parsing schema's properties once.
-func parseProperties(name string, schema json.RawMessage) func() (map[string]map[string]any, error) {
-	return sync.OnceValues(func() (map[string]map[string]any, error) {
+	a.propsOnce.Do(func() {
+		if len(a.InputSchema) == 0 {
+			return
+		}
 		var s struct {
 			Properties map[string]map[string]any `json:"properties"`
 		}
-		if err := json.Unmarshal(schema, &s); err != nil {
-			return nil, fmt.Errorf("registry: input schema of %s: %w", name, err)
+		if err := json.Unmarshal(a.InputSchema, &s); err != nil {
+			a.propsErr = fmt.Errorf("registry: input schema of %s: %w", a.Name, err)
+			return
 		}
-		return s.Properties, nil
+		a.props = s.Properties
 	})
+	return a.props, a.propsErr
+}
+
+// compile compiles the input schema, once.
+func (a *Action) compile() (*jsonschema.Schema, error) {
+	a.schemaOnce.Do(func() { a.schema, a.schemaErr = compileSchema(a.Name, a.InputSchema) })
+	return a.schema, a.schemaErr
 }
 
 // Registry holds every action. It is immutable after Load and safe for
@@ -92,19 +100,21 @@ type Registry struct {
 // Load reads the generated registry: Go data (actions.gen.go), so loading
 // parses nothing; schemas are parsed and compiled when first used.
 func Load() (*Registry, error) {
-	described := generatedActions()
+	described := generatedActions[:]
 	bindings := generatedBindings()
+	// One allocation for every action.
+	all := make([]Action, len(described))
 	r := &Registry{
 		actions: make([]*Action, 0, len(described)),
 		byName:  make(map[string]*Action, len(described)), byOperation: make(map[string]*Action, len(described)),
 	}
-	for _, d := range described {
+	for i, d := range described {
 		b, ok := bindings[d.OperationID]
 		if !ok {
 			return nil, fmt.Errorf("registry: no binding for operation %s (run go generate ./internal/tools)", d.OperationID)
 		}
-		a := &Action{Action: d, binding: b, properties: parseProperties(d.Name, d.InputSchema)}
-		a.compile = sync.OnceValues(func() (*jsonschema.Schema, error) { return compileSchema(a.Name, a.InputSchema) })
+		a := &all[i]
+		a.Action, a.binding = d, b
 		r.actions = append(r.actions, a)
 		r.byName[a.Name] = a
 		r.byOperation[a.OperationID] = a

@@ -223,7 +223,7 @@ func TestGoDataIsTheJSON(t *testing.T) {
 		}
 		return b.Bytes()
 	}
-	got := generatedActions()
+	got := generatedActions[:]
 	if len(got) != len(want) {
 		t.Fatalf("%d actions as Go data, %d in the JSON", len(got), len(want))
 	}
