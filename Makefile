@@ -29,13 +29,14 @@ vet:
 generate:
 	$(GO) generate ./internal/client ./internal/tools
 	$(GO) test ./internal/tools -run TestToolsDocIsCurrent -update
+	$(GO) test ./internal/mcpserver -run TestCompactSchemasAreCurrent -update-schemas
 
 # Regenerates into a scratch folder and compares, so it never touches your tree.
 check-generated:
 	@scratch=$$(mktemp -d); trap 'rm -rf $$scratch' EXIT; \
 	(cd internal/client && $(GO) tool oapi-codegen -config oapi-codegen.yaml -o $$scratch/client.gen.go ../../api/openapi.json) && \
-	(cd internal/tools && $(GO) run ./gen -catalogue catalogue.tsv -json $$scratch/actions.gen.json -go $$scratch/bindings.gen.go) && \
-	for f in internal/client/client.gen.go internal/tools/actions.gen.json internal/tools/bindings.gen.go; do \
+	(cd internal/tools && $(GO) run ./gen -catalogue catalogue.tsv -json $$scratch/actions.gen.json -data $$scratch/actions.gen.go -go $$scratch/bindings.gen.go) && \
+	for f in internal/client/client.gen.go internal/tools/actions.gen.json internal/tools/actions.gen.go internal/tools/bindings.gen.go; do \
 		cmp -s $$f $$scratch/$$(basename $$f) || { echo "$$f is stale: run 'make generate' and commit it"; exit 1; }; \
 	done; echo "generated code is current"
 

@@ -30,6 +30,20 @@ var built struct {
 	err  error
 }
 
+// buildFlags build test binaries as make build does (static, stripped):
+// start-up time and resident memory are measured on what ships.
+var buildFlags = []string{"build", "-trimpath", "-ldflags", "-s -w"}
+
+// goBuild runs go build with buildFlags and CGO off, as make build does.
+func goBuild(out, pkg string) error {
+	cmd := exec.Command("go", append(append([]string(nil), buildFlags...), "-o", out, pkg)...)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %w\n%s", pkg, err, msg)
+	}
+	return nil
+}
+
 // binary builds supaops-mcp once per test run.
 func binary(tb testing.TB) string {
 	tb.Helper()
@@ -40,10 +54,7 @@ func binary(tb testing.TB) string {
 			return
 		}
 		built.path = filepath.Join(dir, "supaops-mcp")
-		out, err := exec.Command("go", "build", "-o", built.path, ".").CombinedOutput()
-		if err != nil {
-			built.err = fmt.Errorf("go build: %w\n%s", err, out)
-		}
+		built.err = goBuild(built.path, ".")
 	})
 	if built.err != nil {
 		tb.Fatal(built.err)

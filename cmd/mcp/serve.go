@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -52,8 +53,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if *httpAddr == "" && (*tokensFile != "" || *origins != "") {
 		return usagef("--tokens-file and --allowed-origins only apply with --http")
 	}
-	// The signal context stops the server; calls in flight drain.
-	a, log, err := open(ctx, f, app.Options{API: true, WatchPolicy: true}, true, getenv, stderr)
+	// The signal context stops the server; calls in flight drain. The
+	// sandbox is built on its first request; a policy file compiles while
+	// the server starts, the shipped default on the first call.
+	opts := app.Options{API: true, WatchPolicy: true, LazySandbox: true, DeferPolicy: true}
+	a, log, err := open(ctx, f, opts, true, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -69,7 +73,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	go a.WatchPolicy(ctx, hup)
 	if *httpAddr == "" {
 		log.Info().Int("tools", len(srv.ToolNames())).Bool("sandbox", f.sandbox).Msg("serving MCP over stdio")
-		return srv.ServeStdio(ctx, stdin, stdout, stdioGrace)
+		return serveStdio(ctx, a, srv, stdin, stdout)
+	}
+	// Over HTTP, nothing is served before the policy is in.
+	if err := a.Ready(ctx); err != nil {
+		return err
 	}
 	*httpAddr = loopbackByDefault(*httpAddr)
 	cfg := mcphttp.Config{Addr: *httpAddr, AllowedOrigins: splitList(*origins), Logger: log}
@@ -83,6 +91,25 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	fmt.Fprintf(stderr, "supaops MCP server on http://%s/mcp (%d tools%s)\n", *httpAddr, len(srv.ToolNames()), sandboxNote(f.sandbox))
 	return mcphttp.Serve(ctx, srv.MCP(), cfg)
+}
+
+// serveStdio serves one client over stdio while a policy file compiles: the
+// client's initialize and tools/list need only the registry, and every call
+// waits for the policy. If the policy does not load, the server stops
+// (calls in flight are refused by then) and the error is the command's.
+func serveStdio(ctx context.Context, a *app.App, srv *mcpserver.Server, stdin io.Reader, stdout io.Writer) error {
+	serving, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	go func() {
+		if err := a.Ready(serving); err != nil {
+			stop(err)
+		}
+	}()
+	err := srv.ServeStdio(serving, stdin, stdout, stdioGrace)
+	if cause := context.Cause(serving); ctx.Err() == nil && cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	return err
 }
 
 // loopbackByDefault binds loopback when the address names no host (":8080",

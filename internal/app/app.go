@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -58,6 +59,15 @@ type Options struct {
 	PolicyFile string
 	// WatchPolicy keeps the policy file loaded: see App.WatchPolicy.
 	WatchPolicy bool
+	// DeferPolicy lets Open return before the policy is compiled
+	// (compiling CEL conditions is the slowest part of a start). A policy
+	// file compiles on another goroutine, and Ready says whether it loaded;
+	// the shipped default, which always loads (its tests hold it to that),
+	// compiles on the first decision. Every decision waits for the policy.
+	// If it does not load, every decision is a denial and the caller must
+	// stop with Ready's error (an MCP server answers initialize and
+	// tools/list meanwhile, and exits).
+	DeferPolicy bool
 	// StoreFile is the store (audit log, consent); "" opens none, and then
 	// no pipeline is built: every call must be recorded.
 	StoreFile string
@@ -73,6 +83,11 @@ type Options struct {
 	// SandboxOptions tune that simulation (tests use a shared spec and a
 	// large budget).
 	SandboxOptions sandbox.Options
+	// LazySandbox builds the sandbox on its first request rather than in
+	// Open: loading the spec and its validator is most of a start (about
+	// 100 ms), and a server that is only started and listed never needs
+	// it. App.Sandbox is then nil.
+	LazySandbox bool
 	// APIURL is the API's base URL; "" means the real API.
 	APIURL string
 	// Token is the access token for the real API.
@@ -166,9 +181,15 @@ type App struct {
 	// Jobs keeps the scheduled jobs (nil without a store).
 	Jobs *jobstore.Store
 
-	policy  *policy.Policy
-	watcher *policy.Watcher
-	log     zerolog.Logger
+	// policy compiles the policy once: in Open, on another goroutine or on
+	// first use (Options.DeferPolicy).
+	policy func() loadedPolicy
+	// policyLoading is closed when a policy compiling in the background
+	// is in; nil when nothing compiles in the background.
+	policyLoading chan struct{}
+	// watchesFile: a policy file is kept loaded (WatchPolicy).
+	watchesFile bool
+	log         zerolog.Logger
 }
 
 // Open builds the stack.
@@ -183,7 +204,7 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{log: opts.Logger}
+	a := &App{log: opts.Logger, watchesFile: opts.WatchPolicy && opts.PolicyFile != ""}
 	// The store opens first: the jobs' actions keep it, and the policy must
 	// know every action it may name.
 	if opts.StoreFile != "" {
@@ -200,18 +221,18 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 		return nil, err
 	}
 	loadOpts := policy.LoadOptions{Actions: Descriptors(a.Registry)}
-	if opts.PolicyFile == "" {
-		a.policy, err = policies.Default(loadOpts)
-	} else {
-		a.policy, err = policy.LoadFile(opts.PolicyFile, loadOpts)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("policy %s: %w", policyName(opts.PolicyFile), err)
-	}
-	if opts.WatchPolicy && opts.PolicyFile != "" {
-		if a.watcher, err = policy.NewWatcher(opts.PolicyFile, loadOpts, opts.Logger); err != nil {
-			return nil, fmt.Errorf("policy %s: %w", opts.PolicyFile, err)
+	a.policy = sync.OnceValue(func() loadedPolicy { return loadPolicy(opts, loadOpts) })
+	switch {
+	case !opts.DeferPolicy:
+		if err := a.policy().err; err != nil {
+			return nil, err
 		}
+	case opts.PolicyFile != "":
+		a.policyLoading = make(chan struct{})
+		go func() {
+			defer close(a.policyLoading)
+			a.policy()
+		}()
 	}
 	if a.Store != nil {
 		if err := a.openStore(opts); err != nil {
@@ -274,12 +295,26 @@ func (a *App) openAPI(opts Options) error {
 			sbOpts.Token = SandboxToken
 		}
 		sbOpts.Logger = opts.Logger
-		sb, err := sandbox.New(sbOpts)
-		if err != nil {
+		if err := sbOpts.Validate(); err != nil {
 			return fmt.Errorf("starting the sandbox: %w", err)
 		}
-		a.Sandbox = sb
-		cfg.BaseURL, cfg.Transport, cfg.Token = sandboxURL, sb.RoundTripper(), sbOpts.Token
+		if opts.LazySandbox {
+			cfg.Transport = lazyTransport(func() (http.RoundTripper, error) {
+				sb, err := sandbox.New(sbOpts)
+				if err != nil {
+					return nil, fmt.Errorf("starting the sandbox: %w", err)
+				}
+				return sb.RoundTripper(), nil
+			})
+		} else {
+			sb, err := sandbox.New(sbOpts)
+			if err != nil {
+				return fmt.Errorf("starting the sandbox: %w", err)
+			}
+			a.Sandbox = sb
+			cfg.Transport = sb.RoundTripper()
+		}
+		cfg.BaseURL, cfg.Token = sandboxURL, sbOpts.Token
 	}
 	var err error
 	if a.API, err = client.New(cfg); err != nil {
@@ -299,23 +334,111 @@ func (a *App) openAPI(opts Options) error {
 	return err
 }
 
-// Policy is the policy in force: the watcher's latest good one, or the one
-// loaded at start.
-func (a *App) Policy() *policy.Policy {
-	if a.watcher != nil {
-		return a.watcher.Current()
+// lazyTransport builds a transport on the first request (once; a failure
+// is every request's error).
+func lazyTransport(build func() (http.RoundTripper, error)) http.RoundTripper {
+	return lazyRoundTripper(sync.OnceValues(build))
+}
+
+type lazyRoundTripper func() (http.RoundTripper, error)
+
+func (get lazyRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
+	rt, err := get()
+	if err != nil {
+		if r.Body != nil {
+			_ = r.Body.Close() // a RoundTripper closes the body, even on error
+		}
+		return nil, err
 	}
-	return a.policy
+	return rt.RoundTrip(r)
+}
+
+// loadedPolicy is a compiled policy, with its watcher when its file is
+// watched; or why it did not load, and the refuse-all policy in its place.
+type loadedPolicy struct {
+	policy  *policy.Policy
+	watcher *policy.Watcher
+	err     error
+}
+
+// loadPolicy compiles the policy: the file, watched (its watcher's first
+// load) or not, or the shipped default.
+func loadPolicy(opts Options, loadOpts policy.LoadOptions) loadedPolicy {
+	var l loadedPolicy
+	switch {
+	case opts.WatchPolicy && opts.PolicyFile != "":
+		if l.watcher, l.err = policy.NewWatcher(opts.PolicyFile, loadOpts, opts.Logger); l.err == nil {
+			l.policy = l.watcher.Current()
+		}
+	case opts.PolicyFile != "":
+		l.policy, l.err = policy.LoadFile(opts.PolicyFile, loadOpts)
+	default:
+		l.policy, l.err = policies.Default(loadOpts)
+	}
+	if l.err != nil {
+		l.err = fmt.Errorf("policy %s: %w", policyName(opts.PolicyFile), l.err)
+		opts.Logger.Error().Err(l.err).Msg("the policy did not load: every call is refused")
+		return loadedPolicy{policy: refuseAll(loadOpts), err: l.err}
+	}
+	return l
+}
+
+// refuseAllPolicy denies every call: what decides when the policy did not
+// load in the background, until the process stops.
+const refuseAllPolicy = `version: 1
+defaults: {read: deny, write: deny, destructive: deny}
+rules:
+  - name: policy-not-loaded
+    effect: deny
+    actions: ["*"]
+    reason: the policy did not load, so nothing is allowed; supaops is stopping (its log says why)
+`
+
+func refuseAll(loadOpts policy.LoadOptions) *policy.Policy {
+	p, err := policy.Parse("builtin:refuse-all", []byte(refuseAllPolicy), loadOpts)
+	if err != nil {
+		panic(fmt.Sprintf("the built-in refuse-all policy: %v", err)) // a constant: tests load it
+	}
+	return p
+}
+
+// Ready waits for a policy file compiling in the background (DeferPolicy)
+// and returns why it did not load, if it did not. It returns nil at once
+// when Open compiled the policy, or when the shipped default is left for
+// the first decision.
+func (a *App) Ready(ctx context.Context) error {
+	if a.policyLoading == nil {
+		return nil
+	}
+	select {
+	case <-a.policyLoading:
+		return a.policy().err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Policy is the policy in force: the watcher's latest good one, or the one
+// loaded at start. A policy not compiled yet is waited for, or compiled.
+func (a *App) Policy() *policy.Policy {
+	l := a.policy()
+	if l.watcher != nil {
+		return l.watcher.Current()
+	}
+	return l.policy
 }
 
 // WatchPolicy reloads the policy file when it changes or a value arrives
 // on reload (SIGHUP), keeping the last good one, until ctx ends. It does
-// nothing for the shipped default or without WatchPolicy.
+// nothing for the shipped default, without WatchPolicy, or when the policy
+// did not load.
 func (a *App) WatchPolicy(ctx context.Context, reload <-chan os.Signal) {
-	if a.watcher == nil {
+	if !a.watchesFile || a.Ready(ctx) != nil {
 		return
 	}
-	a.watcher.Run(ctx, 2*time.Second, reload)
+	if w := a.policy().watcher; w != nil {
+		w.Run(ctx, 2*time.Second, reload)
+	}
 }
 
 // Descriptors lists the actions a policy may name: the registry's, and

@@ -3,11 +3,16 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/supaops/supaops/internal/app"
 	"github.com/supaops/supaops/internal/app/apptest"
 	"github.com/supaops/supaops/internal/pipeline"
+	"github.com/supaops/supaops/internal/sandbox"
 	"github.com/supaops/supaops/internal/scope"
 )
 
@@ -146,6 +151,74 @@ func TestDefaultPolicyOnSQL(t *testing.T) {
 			}
 			if tt.rule == "builtin:sql-too-large" && !strings.Contains(err.Error(), "the limit is") {
 				t.Errorf("the refusal must give the limit: %v", err)
+			}
+		})
+	}
+}
+
+// A lazy sandbox is not built by Open (loading its spec is most of a
+// start) but on the first request, which it then answers; options it
+// would refuse are still refused by Open.
+func TestLazySandbox(t *testing.T) {
+	open := func(sb sandbox.Options) (*app.App, error) {
+		return app.Open(context.Background(), app.Options{
+			StoreFile: filepath.Join(t.TempDir(), "s.db"), API: true, Sandbox: true, LazySandbox: true, SandboxOptions: sb,
+		})
+	}
+	a, err := open(sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Sandbox != nil {
+		t.Fatal("Open built the sandbox")
+	}
+	res, err := a.Pipeline.Call(context.Background(), pipeline.Request{Principal: "mcp:local", Action: "projects_list"})
+	if err != nil || !strings.Contains(fmt.Sprint(res.Data), "sandbox-production") {
+		t.Fatalf("the first call: %v %v", res, err)
+	}
+	if _, err := open(sandbox.Options{Budget: -1}); err == nil || !strings.Contains(err.Error(), "budget") {
+		t.Errorf("a negative budget: %v, want it refused by Open", err)
+	}
+}
+
+// A deferred policy: Open does not wait for it, Ready reports how a policy
+// file loaded, and if it did not, every call is refused; the shipped
+// default is compiled on the first decision.
+func TestDeferredPolicy(t *testing.T) {
+	const good = "version: 1\ndefaults: {read: allow, write: confirm, destructive: deny}\n"
+	const bad = good + "rules:\n  - {name: broken, effect: deny, actions: [projects_list], when: 'args.x =='}\n"
+	tests := []struct {
+		name, policy string // "" is the shipped default
+		wantErr      bool
+	}{
+		{"a file that loads", good, false},
+		{"a file that does not load", bad, true},
+		{"the shipped default", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			file := ""
+			if tt.policy != "" {
+				file = filepath.Join(dir, "policy.yaml")
+				if err := os.WriteFile(file, []byte(tt.policy), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			a, err := app.Open(context.Background(), app.Options{
+				StoreFile: filepath.Join(dir, "s.db"), PolicyFile: file, DeferPolicy: true,
+				API: true, Sandbox: true, LazySandbox: true,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Ready(context.Background()); (err != nil) != tt.wantErr || tt.wantErr && !strings.Contains(err.Error(), file) {
+				t.Fatalf("Ready: %v, want an error: %v", err, tt.wantErr)
+			}
+			_, err = a.Pipeline.Call(context.Background(), pipeline.Request{Principal: "mcp:local", Action: "projects_list"})
+			var denied *pipeline.NotAllowedError
+			if refused := errors.As(err, &denied); refused != tt.wantErr || refused && denied.Decision.Rule != "policy-not-loaded" {
+				t.Errorf("a read: %v; refused %v, want %v", err, refused, tt.wantErr)
 			}
 		})
 	}

@@ -177,7 +177,7 @@ func readJob(ps *specProblems, n *yaml.Node, index int, opts LoadOptions) (s Spe
 		ps: ps, what: fmt.Sprintf("jobs[%d]", index), line: n.Line,
 		lines: map[string]int{}, bad: map[string]bool{}, given: map[string]bool{},
 	}
-	if name := yamlfile.PeekName(n, "name"); jobNameRE.MatchString(name) {
+	if name := yamlfile.PeekName(n, "name"); jobNameRE().MatchString(name) {
 		r.what = fmt.Sprintf("job %q", name)
 	}
 	f := ps.fields(n, r.what, jobKeys()...)
@@ -210,7 +210,7 @@ func readJob(ps *specProblems, n *yaml.Node, index int, opts LoadOptions) (s Spe
 	}
 	fillDefaults(&s, func(field string) bool { return !r.given[field] && !r.bad[field] })
 	s.check(opts, r.report)
-	return s, r.lines["name"], !r.bad["name"] && jobNameRE.MatchString(s.Name)
+	return s, r.lines["name"], !r.bad["name"] && jobNameRE().MatchString(s.Name)
 }
 
 // canonicalSchedule moves a CRON_TZ= prefix into the time zone and

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/supaops/supaops/internal/suggest"
@@ -19,11 +20,17 @@ type LoadOptions struct {
 	Actions func(name string) bool
 }
 
+// Compiled on first use, not at package init: every binary links this
+// package, and few processes check a jobs file.
 var (
-	jobNameRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
-	projectRefRE = regexp.MustCompile(`^[a-z]{20}$`)
-	orgSlugRE    = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	jobNameRE    = lazyRegexp(`^[a-z0-9][a-z0-9-]{0,62}$`)
+	projectRefRE = lazyRegexp(`^[a-z]{20}$`)
+	orgSlugRE    = lazyRegexp(`^[A-Za-z0-9_-]{1,64}$`)
 )
+
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // Validate checks a spec built in Go (from Slack, in tests) against every
 // rule Parse applies to a file. Run WithDefaults first: Validate checks the
@@ -63,7 +70,7 @@ func displayField(field string) string {
 // rules.
 func (s Spec) check(opts LoadOptions, add func(field, msg string)) {
 	addf := func(field, format string, args ...any) { add(field, fmt.Sprintf(format, args...)) }
-	if !jobNameRE.MatchString(s.Name) {
+	if !jobNameRE().MatchString(s.Name) {
 		if s.Name == "" {
 			addf("name", "required; the job calls as principal job:<name>")
 		} else {
@@ -190,13 +197,13 @@ func (s Spec) actionRef() (any, bool) {
 // checkProject checks one projects entry: a ref or org:<slug>.
 func checkProject(p string) error {
 	if slug, ok := strings.CutPrefix(p, OrgPrefix); ok {
-		if !orgSlugRE.MatchString(slug) {
+		if !orgSlugRE().MatchString(slug) {
 			return fmt.Errorf("%s: an organization slug is 1 to 64 letters, digits, '_' and '-', as in org:acme", suggest.Quote(p, 60))
 		}
 		return nil
 	}
 	switch {
-	case projectRefRE.MatchString(p):
+	case projectRefRE().MatchString(p):
 		return nil
 	case strings.ContainsAny(p, "*?["):
 		return fmt.Errorf("%s: globs are not supported here; list project refs, or org:<slug> for every project of an organization", suggest.Quote(p, 60))
@@ -316,7 +323,7 @@ func (p *ActionParams) check(opts LoadOptions, addf addFunc) {
 		}
 	}
 	if ref, ok := p.Args["ref"]; ok {
-		if s, isStr := ref.(string); !isStr || !projectRefRE.MatchString(s) {
+		if s, isStr := ref.(string); !isStr || !projectRefRE().MatchString(s) {
 			addf("params.args.ref", "%v is not a project ref: a ref is 20 lower-case letters (org: selectors go in projects)", ref)
 		}
 	}

@@ -29,6 +29,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -142,7 +143,10 @@ func (c Config) withDefaults() Config {
 
 // principalName is what may follow "mcp:token:"; it ends up in audit records
 // and policy rules, so keep it plain.
-var principalName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+// Compiled on first use: only --http servers check names.
+var principalName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+})
 
 // Validate reports every problem with cfg, so a misconfigured server refuses
 // to start instead of running less safely than intended. Zero fields take
@@ -204,7 +208,7 @@ func Validate(cfg Config) error {
 }
 
 func checkName(name string) error {
-	if !principalName.MatchString(name) {
+	if !principalName().MatchString(name) {
 		return errors.New("principal name must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit")
 	}
 	if _, err := principal.MCPToken(name); err != nil {

@@ -28,15 +28,7 @@ func annotationsFor(title string, risk action.Risk, method string) mcp.ToolAnnot
 // projects_list → "List projects".
 func titleFor(name string) string {
 	words := strings.Split(name, "_")
-	verbs := map[string]bool{
-		"list": true, "get": true, "create": true, "update": true, "delete": true, "apply": true,
-		"deploy": true, "merge": true, "reset": true, "push": true, "restore": true, "query": true,
-		"generate": true, "patch": true, "remove": true, "setup": true, "check": true, "activate": true,
-		"initialize": true, "reverify": true, "pause": true, "cancel": true, "upsert": true,
-		"rollback": true, "authorize": true, "revoke": true, "exchange": true, "claim": true,
-		"enable": true, "disable": true, "shutdown": true, "upgrade": true, "undo": true, "count": true,
-	}
-	if last := words[len(words)-1]; len(words) > 1 && verbs[last] {
+	if last := words[len(words)-1]; len(words) > 1 && isVerb(last) {
 		words = append([]string{last}, words[:len(words)-1]...)
 	}
 	for i, w := range words {
@@ -44,6 +36,21 @@ func titleFor(name string) string {
 	}
 	title := strings.Join(words, " ")
 	return strings.ToUpper(title[:1]) + title[1:]
+}
+
+// isVerb recognises the verbs action names end with (a switch: no map to
+// build for every title).
+func isVerb(w string) bool {
+	switch w {
+	case "list", "get", "create", "update", "delete", "apply",
+		"deploy", "merge", "reset", "push", "restore", "query",
+		"generate", "patch", "remove", "setup", "check", "activate",
+		"initialize", "reverify", "pause", "cancel", "upsert",
+		"rollback", "authorize", "revoke", "exchange", "claim",
+		"enable", "disable", "shutdown", "upgrade", "undo", "count":
+		return true
+	}
+	return false
 }
 
 // spelled writes the words a title spells the way their owners do.

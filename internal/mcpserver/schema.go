@@ -136,9 +136,24 @@ const (
 	wrappedOutput             // an array, as {"items": [...]}: structuredContent must be an object
 )
 
+// outputTop is the top level of an output schema, each keyword's value
+// still JSON text: all that shapes and compact output schemas read, so the
+// rest of a schema that is often large is not built (shapeOf runs for every
+// result).
+type outputTop map[string]json.RawMessage
+
+// value decodes one keyword's value; nil when absent or not JSON.
+func (t outputTop) value(key string) any {
+	var v any
+	if raw, ok := t[key]; ok && json.Unmarshal(raw, &v) == nil {
+		return v
+	}
+	return nil
+}
+
 // shapeOf tells whether an action's result is typed JSON worth a schema.
 // Untrusted results never are: structured data would bypass the boundary.
-func shapeOf(a *tools.Action) (outputShape, map[string]any) {
+func shapeOf(a *tools.Action) (outputShape, outputTop) {
 	if a.OutputType() == nil || len(a.OutputSchema) == 0 || a.Untrusted {
 		return noStructured, nil
 	}
@@ -146,11 +161,11 @@ func shapeOf(a *tools.Action) (outputShape, map[string]any) {
 	if mediaType != "application/json" {
 		return noStructured, nil
 	}
-	var s map[string]any
+	var s outputTop
 	if err := json.Unmarshal(a.OutputSchema, &s); err != nil {
 		return noStructured, nil
 	}
-	switch s["type"] {
+	switch s.value("type") {
 	case "array":
 		return wrappedOutput, s
 	case "object":
@@ -171,8 +186,10 @@ func compactOutputSchema(a *tools.Action) map[string]any {
 	case wrappedOutput:
 		return map[string]any{"type": "object", "properties": map[string]any{"items": map[string]any{"type": "array"}}}
 	case objectOutput:
-		props, _ := s["properties"].(map[string]any)
-		required, _ := s["required"].([]any)
+		// What is not an object or a list here counts as absent.
+		var props map[string]outputTop
+		_ = json.Unmarshal(s["properties"], &props)
+		required, _ := s.value("required").([]any)
 		if len(props) == 0 || len(required) == 0 {
 			return map[string]any{"type": "object"}
 		}
@@ -180,12 +197,12 @@ func compactOutputSchema(a *tools.Action) map[string]any {
 		out := make(map[string]any, len(required))
 		for _, v := range required {
 			name, _ := v.(string)
-			p, ok := props[name].(map[string]any)
-			if !ok {
-				continue
+			p := props[name]
+			if p == nil {
+				continue // absent, or not an object schema
 			}
-			if t, ok := p["type"]; ok && !r.IsSecretField(name) {
-				out[name] = map[string]any{"type": t}
+			if _, ok := p["type"]; ok && !r.IsSecretField(name) {
+				out[name] = map[string]any{"type": p.value("type")}
 			} else {
 				out[name] = map[string]any{}
 			}

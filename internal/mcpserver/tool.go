@@ -2,7 +2,6 @@ package mcpserver
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -15,24 +14,22 @@ import (
 // compact description, explicit annotations, and an output schema when the
 // result is typed JSON.
 func (p profile) actionTool(a *tools.Action) (mcp.Tool, error) {
-	in, err := compactInputSchema(a, p.scoped(a), a.Risk != action.Read)
+	c, err := compactSchemasOf(a)
 	if err != nil {
 		return mcp.Tool{}, err
 	}
-	raw, err := json.Marshal(in)
-	if err != nil {
-		return mcp.Tool{}, fmt.Errorf("input schema of %s: %w", a.Name, err)
+	in := c.in
+	if p.scoped(a) {
+		in = c.inScoped
 	}
 	t := mcp.Tool{
 		Name:           a.Name,
 		Description:    p.description(a),
-		RawInputSchema: raw,
+		RawInputSchema: json.RawMessage(in),
 		Annotations:    annotationsFor(p.title(a), a.Risk, a.Method),
 	}
-	if out := compactOutputSchema(a); out != nil {
-		if t.RawOutputSchema, err = json.Marshal(out); err != nil {
-			return mcp.Tool{}, fmt.Errorf("output schema of %s: %w", a.Name, err)
-		}
+	if c.out != "" {
+		t.RawOutputSchema = json.RawMessage(c.out)
 	}
 	return t, nil
 }

@@ -31,6 +31,17 @@ type Options struct {
 	Now func() time.Time
 }
 
+// Validate refuses options New would refuse, without loading anything: for
+// callers that build the sandbox later (on its first request).
+func (o Options) Validate() error {
+	if o.Budget < 0 {
+		// Zero means the default; a negative budget is a mistake, not "no
+		// limit", and silently serving the default would hide it.
+		return fmt.Errorf("sandbox: budget %d is not allowed: give a positive number of requests per window (per token), or 0 for the default %d", o.Budget, defaultBudget)
+	}
+	return nil
+}
+
 const (
 	defaultBudget          = 120
 	defaultWindow          = time.Minute
@@ -70,10 +81,8 @@ type Sandbox struct {
 // binds the handlers and builds the deterministic seed state. It starts no
 // goroutines: state changes over time are computed on read.
 func New(opts Options) (*Sandbox, error) {
-	if opts.Budget < 0 {
-		// Zero means the default; a negative budget is a mistake, not "no
-		// limit", and silently serving the default would hide it.
-		return nil, fmt.Errorf("sandbox: budget %d is not allowed: give a positive number of requests per window (per token), or 0 for the default %d", opts.Budget, defaultBudget)
+	if err := opts.Validate(); err != nil {
+		return nil, err
 	}
 	if opts.Budget == 0 {
 		opts.Budget = defaultBudget

@@ -23,7 +23,8 @@ func (a *Action) Example(known map[string]any) map[string]any {
 			// SQL is classified before it is sent: a placeholder must parse.
 			args[p.Name] = "select 1"
 		case p.Required:
-			args[p.Name] = exampleValue(a.properties[p.Name], 0)
+			schema, _ := a.Property(p.Name)
+			args[p.Name] = exampleValue(schema, 0)
 		}
 	}
 	return args

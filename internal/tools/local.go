@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sync"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/supaops/supaops/internal/action"
 )
@@ -47,11 +44,11 @@ func NewLocal(desc action.Action, run LocalFunc) (*Action, error) {
 			Name: name, Wire: name, In: action.InLocal, Required: slices.Contains(schema.Required, name),
 		})
 	}
-	a := &Action{Action: desc, properties: schema.Properties, local: run}
-	a.compile = sync.OnceValues(func() (*jsonschema.Schema, error) { return compileSchema(a.Name, a.InputSchema) })
-	if _, err := a.compile(); err != nil {
-		return nil, err
-	}
+	a := &Action{Action: desc, local: run}
+	a.propsOnce.Do(func() { a.props = schema.Properties })
+	// The schema is compiled on first use, like the generated actions':
+	// compiling costs every start a millisecond, and a schema that does not
+	// compile still refuses every call (Validate fails closed).
 	return a, nil
 }
 

@@ -5,7 +5,6 @@
 package tools
 
 import (
-	_ "embed"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -20,10 +19,7 @@ import (
 	"github.com/supaops/supaops/internal/suggest"
 )
 
-//go:generate go run ./gen -catalogue catalogue.tsv -json actions.gen.json -go bindings.gen.go
-
-//go:embed actions.gen.json
-var actionsJSON []byte
+//go:generate go run ./gen -catalogue catalogue.tsv -json actions.gen.json -data actions.gen.go -go bindings.gen.go
 
 // binding ties an operation to the generated client.
 type binding struct {
@@ -37,10 +33,18 @@ type Action struct {
 	action.Action
 	binding binding
 
-	properties map[string]map[string]any // input schema properties, parsed once
-	compile    func() (*jsonschema.Schema, error)
-	local      LocalFunc // non-nil for an action supaops runs itself
-	check      LocalCheck
+	// The input schema's properties and its compiled form, worked out on
+	// first use: most processes look at few actions' arguments, and doing
+	// it for every action would cost every start milliseconds.
+	propsOnce  sync.Once
+	props      map[string]map[string]any
+	propsErr   error
+	schemaOnce sync.Once
+	schema     *jsonschema.Schema
+	schemaErr  error
+
+	local LocalFunc // non-nil for an action supaops runs itself
+	check LocalCheck
 }
 
 // BodyType is the generated Go type of a JSON request body, or nil.
@@ -52,8 +56,37 @@ func (a *Action) OutputType() reflect.Type { return a.binding.outputType }
 
 // Property returns the input schema of one argument.
 func (a *Action) Property(name string) (map[string]any, bool) {
-	p, ok := a.properties[name]
+	props, err := a.inputProperties()
+	if err != nil {
+		return nil, false
+	}
+	p, ok := props[name]
 	return p, ok
+}
+
+// inputProperties are the input schema's properties, parsed once; none
+// for an Action built by hand (tests) with no schema.
+func (a *Action) inputProperties() (map[string]map[string]any, error) {
+	a.propsOnce.Do(func() {
+		if len(a.InputSchema) == 0 {
+			return
+		}
+		var s struct {
+			Properties map[string]map[string]any `json:"properties"`
+		}
+		if err := json.Unmarshal(a.InputSchema, &s); err != nil {
+			a.propsErr = fmt.Errorf("registry: input schema of %s: %w", a.Name, err)
+			return
+		}
+		a.props = s.Properties
+	})
+	return a.props, a.propsErr
+}
+
+// compile compiles the input schema, once.
+func (a *Action) compile() (*jsonschema.Schema, error) {
+	a.schemaOnce.Do(func() { a.schema, a.schemaErr = compileSchema(a.Name, a.InputSchema) })
+	return a.schema, a.schemaErr
 }
 
 // Registry holds every action. It is immutable after Load and safe for
@@ -64,27 +97,24 @@ type Registry struct {
 	byOperation map[string]*Action
 }
 
-// Load reads the generated registry.
+// Load reads the generated registry: Go data (actions.gen.go), so loading
+// parses nothing; schemas are parsed and compiled when first used.
 func Load() (*Registry, error) {
-	var described []action.Action
-	if err := json.Unmarshal(actionsJSON, &described); err != nil {
-		return nil, fmt.Errorf("reading the generated registry: %w", err)
-	}
+	described := generatedActions[:]
 	bindings := generatedBindings()
-	r := &Registry{byName: map[string]*Action{}, byOperation: map[string]*Action{}}
-	for _, d := range described {
+	// One allocation for every action.
+	all := make([]Action, len(described))
+	r := &Registry{
+		actions: make([]*Action, 0, len(described)),
+		byName:  make(map[string]*Action, len(described)), byOperation: make(map[string]*Action, len(described)),
+	}
+	for i, d := range described {
 		b, ok := bindings[d.OperationID]
 		if !ok {
 			return nil, fmt.Errorf("registry: no binding for operation %s (run go generate ./internal/tools)", d.OperationID)
 		}
-		var schema struct {
-			Properties map[string]map[string]any `json:"properties"`
-		}
-		if err := json.Unmarshal(d.InputSchema, &schema); err != nil {
-			return nil, fmt.Errorf("registry: input schema of %s: %w", d.Name, err)
-		}
-		a := &Action{Action: d, binding: b, properties: schema.Properties}
-		a.compile = sync.OnceValues(func() (*jsonschema.Schema, error) { return compileSchema(a.Name, a.InputSchema) })
+		a := &all[i]
+		a.Action, a.binding = d, b
 		r.actions = append(r.actions, a)
 		r.byName[a.Name] = a
 		r.byOperation[a.OperationID] = a

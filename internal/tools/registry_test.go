@@ -1,11 +1,13 @@
 package tools
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -198,4 +200,37 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestGoDataIsTheJSON checks that what Load reads (actions.gen.go) says
+// exactly what actions.gen.json says, schemas byte for byte once compacted.
+func TestGoDataIsTheJSON(t *testing.T) {
+	data, err := os.ReadFile("actions.gen.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []action.Action
+	if err := json.Unmarshal(data, &want); err != nil {
+		t.Fatal(err)
+	}
+	compact := func(raw json.RawMessage) json.RawMessage {
+		if raw == nil {
+			return nil
+		}
+		var b bytes.Buffer
+		if err := json.Compact(&b, raw); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	got := generatedActions[:]
+	if len(got) != len(want) {
+		t.Fatalf("%d actions as Go data, %d in the JSON", len(got), len(want))
+	}
+	for i := range want {
+		want[i].InputSchema, want[i].OutputSchema = compact(want[i].InputSchema), compact(want[i].OutputSchema)
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Errorf("action %d (%s): Go data\n%+v\nJSON\n%+v", i, want[i].Name, got[i], want[i])
+		}
+	}
 }

@@ -100,9 +100,13 @@ func Normalize(args map[string]any) (map[string]any, error) {
 // arguments are refused with the list of valid ones; every other problem names
 // the argument and what it allows.
 func (a *Action) Validate(args map[string]any) error {
+	props, err := a.inputProperties()
+	if err != nil {
+		return err
+	}
 	var unknown []FieldProblem
 	for name := range args {
-		if _, ok := a.properties[name]; !ok {
+		if _, ok := props[name]; !ok {
 			problem := "unknown argument"
 			if near := suggest.Closest(name, a.ArgumentNames(), 1); len(near) == 1 {
 				problem += fmt.Sprintf(" (did you mean %s?)", near[0])
@@ -247,7 +251,7 @@ func (a *Action) schemaAt(field string) map[string]any {
 		return nil
 	}
 	parts := strings.Split(field, ".")
-	s, ok := a.properties[parts[0]]
+	s, ok := a.Property(parts[0])
 	if !ok {
 		return nil
 	}

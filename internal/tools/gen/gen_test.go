@@ -145,11 +145,11 @@ func TestTargetOf(t *testing.T) {
 // compares with what is committed, as make check-generated does.
 func TestGeneratedFilesAreCurrent(t *testing.T) {
 	dir := t.TempDir()
-	jsonOut, goOut := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.go")
-	if err := run([]string{"-catalogue", "../catalogue.tsv", "-json", jsonOut, "-go", goOut}); err != nil {
+	jsonOut, dataOut, goOut := filepath.Join(dir, "a.json"), filepath.Join(dir, "a.go"), filepath.Join(dir, "b.go")
+	if err := run([]string{"-catalogue", "../catalogue.tsv", "-json", jsonOut, "-data", dataOut, "-go", goOut}); err != nil {
 		t.Fatal(err)
 	}
-	for got, committed := range map[string]string{jsonOut: "../actions.gen.json", goOut: "../bindings.gen.go"} {
+	for got, committed := range map[string]string{jsonOut: "../actions.gen.json", dataOut: "../actions.gen.go", goOut: "../bindings.gen.go"} {
 		a, _ := os.ReadFile(got)
 		b, _ := os.ReadFile(committed)
 		if !bytes.Equal(a, b) {

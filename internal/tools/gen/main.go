@@ -1,5 +1,6 @@
 // Command gen writes the action registry from the pinned spec and the curated
-// catalogue: actions.gen.json (every action's metadata and schemas) and
+// catalogue: actions.gen.json (every action's metadata and schemas), the
+// same as Go data in actions.gen.go (what the registry loads), and
 // bindings.gen.go (for every operation, the call into the generated client
 // that builds its HTTP request, and its Go types). Run it with `go generate
 // ./internal/tools`.
@@ -35,6 +36,7 @@ func run(args []string) error {
 	cataloguePath := flags.String("catalogue", "catalogue.tsv", "curated catalogue")
 	jsonOut := flags.String("json", "actions.gen.json", "registry data to write")
 	goOut := flags.String("go", "bindings.gen.go", "Go bindings to write")
+	dataOut := flags.String("data", "actions.gen.go", "registry data as Go to write")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -56,6 +58,19 @@ func run(args []string) error {
 	}
 	if err := os.WriteFile(*jsonOut, append(data, '\n'), 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", *jsonOut, err)
+	}
+	// The Go data is the JSON read back, so the registry loads exactly what
+	// the JSON says (omitted fields nil, as decoding leaves them).
+	var decoded []action.Action
+	if err := json.Unmarshal(data, &decoded); err != nil {
+		return fmt.Errorf("reading back the actions: %w", err)
+	}
+	goData, err := actionsData(decoded)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(*dataOut, goData, 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", *dataOut, err)
 	}
 	src, err := bindings(ops)
 	if err != nil {
