@@ -65,10 +65,14 @@ func (l *Log) Append(ctx context.Context, rec pipeline.Record) (Entry, error) {
 	// Scrubbing needs nothing from the store: it is done before queueing,
 	// so the batch holds the file lock for less.
 	rec = scrub(rec)
+	recJSON, err := encodeRecord(rec)
+	if err != nil {
+		return Entry{}, fmt.Errorf("encoding the audit record (%s): %w", rec.Action, err)
+	}
 	var entry Entry
-	err := l.store.Batch(ctx, func(tx *bbolt.Tx) error {
+	err = l.store.Batch(ctx, func(tx *bbolt.Tx) error {
 		var err error
-		entry, err = l.appendScrubbed(tx, rec)
+		entry, err = l.appendScrubbed(tx, rec, recJSON)
 		return err
 	})
 	if err != nil {
@@ -81,12 +85,18 @@ func (l *Log) Append(ctx context.Context, rec pipeline.Record) (Entry, error) {
 // change elsewhere in the store (an approval's vote) and its record commit
 // together or not at all.
 func (l *Log) AppendTx(tx *bbolt.Tx, rec pipeline.Record) (Entry, error) {
-	return l.appendScrubbed(tx, scrub(rec))
+	rec = scrub(rec)
+	recJSON, err := encodeRecord(rec)
+	if err != nil {
+		return Entry{}, fmt.Errorf("encoding the audit record (%s): %w", rec.Action, err)
+	}
+	return l.appendScrubbed(tx, rec, recJSON)
 }
 
-// appendScrubbed appends a record scrub has seen. Everything it reads comes
+// appendScrubbed appends a record scrub has seen, encoded as recJSON
+// (encodeRecord). Everything it reads comes
 // from tx, so it can run again when a batch's transaction is retried.
-func (l *Log) appendScrubbed(tx *bbolt.Tx, rec pipeline.Record) (Entry, error) {
+func (l *Log) appendScrubbed(tx *bbolt.Tx, rec pipeline.Record, recJSON []byte) (Entry, error) {
 	b := tx.Bucket([]byte(store.BucketAudit))
 	meta := tx.Bucket([]byte(store.BucketMeta))
 	head, err := readHead(meta)
@@ -101,7 +111,11 @@ func (l *Log) appendScrubbed(tx *bbolt.Tx, rec pipeline.Record) (Entry, error) {
 	if entry.Time.Before(head.Time) {
 		entry.Time = head.Time
 	}
-	value, hash, err := seal(entry)
+	hashed, err := bodyOf(entry.Seq, entry.Time, entry.Prev, recJSON)
+	if err != nil {
+		return Entry{}, err
+	}
+	value, hash, err := sealBody(entry.Prev, hashed)
 	if err != nil {
 		return Entry{}, err
 	}

@@ -111,7 +111,8 @@ func TestQueuedAppendsShareOneCommitInOrder(t *testing.T) {
 	}
 }
 
-// A record that cannot be written fails alone: the appends committed with it
+// A record that cannot be written fails alone, at once, without waiting
+// for the file (it is encoded before it queues): the appends around it
 // keep consecutive sequence numbers and an intact chain.
 func TestFailedAppendLosesNoOther(t *testing.T) {
 	st := openStore(t)
@@ -120,12 +121,11 @@ func TestFailedAppendLosesNoOther(t *testing.T) {
 	bad.Args = map[string]any{"x": math.NaN()} // JSON has no NaN
 	release := holdStore(t, st)
 	good := []<-chan appended{queueAppend(t, l, st, record("mcp:local", "g0", "p"))}
-	failed := queueAppend(t, l, st, bad)
+	if e, err := l.Append(t.Context(), bad); err == nil {
+		t.Fatalf("the NaN record was appended as entry %d", e.Seq)
+	}
 	good = append(good, queueAppend(t, l, st, record("mcp:local", "g1", "p")), queueAppend(t, l, st, record("mcp:local", "g2", "p")))
 	release()
-	if got := <-failed; got.err == nil {
-		t.Fatalf("the NaN record was appended as entry %d", got.entry.Seq)
-	}
 	for i, q := range good {
 		got := <-q
 		if got.err != nil {

@@ -7,10 +7,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/supaops/supaops/internal/pipeline"
 )
 
 // genesis is the Prev of the first entry ever.
@@ -66,17 +69,47 @@ type stored struct {
 	Entry json.RawMessage `json:"entry"`
 }
 
-// body is the hashed part of an entry.
+// body is the hashed part of an entry: its canonical JSON, HTML characters
+// as written (the encoder's default would escape them).
 func body(e Entry) ([]byte, error) {
+	rec, err := encodeRecord(e.Record)
+	if err != nil {
+		return nil, fmt.Errorf("encoding entry %d: %w", e.Seq, err)
+	}
+	return bodyOf(e.Seq, e.Time, e.Prev, rec)
+}
+
+// encodeRecord is a record's canonical JSON. encoding/json writes struct
+// fields in order and map keys sorted: the same record always gives the
+// same bytes. Appends encode it before they queue for the file lock.
+func encodeRecord(rec pipeline.Record) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	// encoding/json writes struct fields in order and map keys sorted: the
-	// same entry always gives the same bytes.
-	if err := enc.Encode(e); err != nil {
-		return nil, fmt.Errorf("encoding entry %d: %w", e.Seq, err)
+	if err := enc.Encode(rec); err != nil {
+		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// bodyOf writes an entry's canonical JSON around its record's: the bytes
+// encoding/json gives for Entry (TestBodyOfIsEntrysJSON), without encoding
+// the record again inside the write lock.
+func bodyOf(seq uint64, at time.Time, prev string, rec []byte) ([]byte, error) {
+	stamp, err := at.MarshalJSON()
+	if err != nil {
+		return nil, fmt.Errorf("encoding entry %d: %w", seq, err)
+	}
+	b := make([]byte, 0, len(rec)+len(prev)+len(stamp)+64)
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendUint(b, seq, 10)
+	b = append(b, `,"time":`...)
+	b = append(b, stamp...)
+	b = append(b, `,"prev":`...)
+	b = strconv.AppendQuote(b, prev) // hex: nothing to escape
+	b = append(b, `,"record":`...)
+	b = append(b, rec...)
+	return append(b, '}'), nil
 }
 
 // seal returns the bucket value of e and its hash.
@@ -85,12 +118,23 @@ func seal(e Entry) (value []byte, hash string, err error) {
 	if err != nil {
 		return nil, "", err
 	}
-	hash, err = chainHash(e.Prev, b)
+	return sealBody(e.Prev, b)
+}
+
+// sealBody returns the bucket value of an entry's body and its hash. The
+// value is written by hand: json.Marshal would escape HTML characters in
+// the body, and the stored bytes would no longer be the hashed ones.
+func sealBody(prev string, b []byte) (value []byte, hash string, err error) {
+	hash, err = chainHash(prev, b)
 	if err != nil {
 		return nil, "", err
 	}
-	value, err = json.Marshal(stored{Hash: hash, Entry: b})
-	return value, hash, err
+	value = make([]byte, 0, len(b)+len(hash)+24)
+	value = append(value, `{"hash":"`...)
+	value = append(value, hash...)
+	value = append(value, `","entry":`...)
+	value = append(value, b...)
+	return append(value, '}'), hash, nil
 }
 
 func chainHash(prev string, body []byte) (string, error) {
@@ -118,7 +162,18 @@ func unseal(value []byte) (e Entry, ok bool, err error) {
 	}
 	e.Hash = s.Hash
 	want, err := chainHash(e.Prev, s.Entry)
+	if err == nil && want != s.Hash {
+		// Entries written before the value was written by hand were
+		// stored with HTML characters escaped. A match on the unescaped
+		// bytes is as good a proof: they are the bytes that were hashed.
+		want, err = chainHash(e.Prev, []byte(htmlUnescaped(s.Entry)))
+	}
 	return e, err == nil && want == s.Hash, nil
+}
+
+// htmlUnescaped undoes json.Marshal's HTML escaping of a stored entry.
+func htmlUnescaped(entry []byte) string {
+	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&", `\u2028`, "\u2028", `\u2029`, "\u2029").Replace(string(entry))
 }
 
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }

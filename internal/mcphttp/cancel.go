@@ -86,18 +86,13 @@ func sessionless(r *http.Request, peek rpcPeek) bool {
 	if r.Header.Get("Mcp-Session-Id") == "" || mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)) {
 		return true
 	}
-	var params struct {
-		Meta *mcp.Meta `json:"_meta"`
+	if len(peek.Params.Meta) == 0 {
+		return false
 	}
-	_ = json.Unmarshal(peek.Params, &params)
-	return mcp.IsModernProtocol(params.Meta.ProtocolVersion())
+	var meta *mcp.Meta
+	_ = json.Unmarshal(peek.Params.Meta, &meta)
+	return mcp.IsModernProtocol(meta.ProtocolVersion())
 }
 
 // cancelledID returns the requestId a notifications/cancelled names.
-func (p rpcPeek) cancelledID() json.RawMessage {
-	var params struct {
-		RequestID json.RawMessage `json:"requestId"`
-	}
-	_ = json.Unmarshal(p.Params, &params)
-	return params.RequestID
-}
+func (p rpcPeek) cancelledID() json.RawMessage { return p.Params.RequestID }

@@ -447,14 +447,31 @@ func corsPreflight(w http.ResponseWriter, r *http.Request) {
 type rpcPeek struct {
 	ID     json.RawMessage `json:"id"`
 	Method string          `json:"method"`
-	Params json.RawMessage `json:"params"`
+	// Params holds what the handler looks at, decoded with the rest in one
+	// pass over the body (mcp-go decodes it again, fully).
+	Params peekParams `json:"params"`
 	valid  bool
+}
+
+type peekParams struct {
+	Name      string          `json:"name"`      // tools/call
+	RequestID json.RawMessage `json:"requestId"` // notifications/cancelled
+	Meta      json.RawMessage `json:"_meta"`
 }
 
 func peekRPC(body []byte) rpcPeek {
 	var p rpcPeek
 	if json.Unmarshal(body, &p) != nil {
-		return rpcPeek{} // mcp-go answers malformed messages itself
+		// Params of another shape (an array, a name that is not a
+		// string) still leave the envelope to look at.
+		var envelope struct {
+			ID     json.RawMessage `json:"id"`
+			Method string          `json:"method"`
+		}
+		if json.Unmarshal(body, &envelope) != nil {
+			return rpcPeek{} // mcp-go answers malformed messages itself
+		}
+		p = rpcPeek{ID: envelope.ID, Method: envelope.Method}
 	}
 	p.valid = true
 	return p
@@ -473,11 +490,7 @@ func (p rpcPeek) tool() string {
 	if p.Method != string(mcp.MethodToolsCall) {
 		return ""
 	}
-	var params struct {
-		Name string `json:"name"`
-	}
-	_ = json.Unmarshal(p.Params, &params)
-	return params.Name
+	return p.Params.Name
 }
 
 // limiter is a counting semaphore per principal; entries are dropped at zero

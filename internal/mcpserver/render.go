@@ -5,6 +5,7 @@ import (
 
 	"github.com/supaops/supaops/internal/pipeline"
 	"github.com/supaops/supaops/internal/render"
+	"github.com/supaops/supaops/internal/tools"
 )
 
 // renderResult turns a pipeline result into a tool result: structuredContent
@@ -17,7 +18,7 @@ func (s *Server) renderResult(res *pipeline.Result) (*mcp.CallToolResult, error)
 		return nil, err
 	}
 	out := &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(body.Text)}}
-	if shape, _ := shapeOf(a); shape != noStructured {
+	if s.structured(a) {
 		out.StructuredContent = asObject(body.Value)
 	}
 	if body.Cut != nil {
@@ -42,4 +43,15 @@ func asObject(v any) map[string]any {
 		return map[string]any{}
 	}
 	return map[string]any{"value": v}
+}
+
+// structured reports whether a's results go out as structuredContent too:
+// worked out from its output schema once per action, not on every call.
+func (s *Server) structured(a *tools.Action) bool {
+	if v, ok := s.shapes.Load(a); ok {
+		return v.(bool)
+	}
+	shape, _ := shapeOf(a)
+	s.shapes.Store(a, shape != noStructured)
+	return shape != noStructured
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -50,6 +51,7 @@ type Server struct {
 	log      zerolog.Logger
 	mcp      *server.MCPServer
 	names    []string
+	shapes   sync.Map // *tools.Action → whether its results are structured
 }
 
 // New builds the server: the profile's tools, the meta tools, and the
