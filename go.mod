@@ -53,3 +53,7 @@ require (
 	google.golang.org/protobuf v1.36.11 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
+
+// Patched: meta-schemas compiled on first use instead of at package init
+// (see third_party/jsonschema/PATCH.md).
+replace github.com/santhosh-tekuri/jsonschema/v6 => ./third_party/jsonschema
