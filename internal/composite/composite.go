@@ -64,7 +64,7 @@ func Defs() []Def {
 			Calls:  []string{"organization_get", "project_get", "addons_list"},
 			Summary: "What creating a project (in an organization) or a branch (of a project) will cost: the organization's plan and the price of the compute size, " +
 				"from the API where it gives one, else the list price kept in supaops with its source and date.",
-			Schema: `{"type":"object","properties":{"kind":{"type":"string","enum":["project","branch"]},"organization_slug":{"type":"string","pattern":"^[\\w-]+$","description":"The organization a project would be created in."},` +
+			Schema: `{"type":"object","properties":{"kind":{"type":"string","enum":["branch","project"]},"organization_slug":{"type":"string","pattern":"^[\\w-]+$","description":"The organization a project would be created in."},` +
 				refArg + `,"desired_instance_size":{"type":"string","pattern":"^[a-z0-9_]{1,40}$","description":"Compute size asked for (default: the smallest)."}},"required":["kind"],"additionalProperties":false}`,
 			Check: costCheck,
 			Run:   costPreview,
