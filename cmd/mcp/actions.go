@@ -70,6 +70,9 @@ func writeTSV(w io.Writer, list []*tools.Action) error {
 		return err
 	}
 	for _, a := range list {
+		if a.Composite() {
+			continue // the TSV maps endpoints to actions; a composite has none of its own
+		}
 		if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", a.Method, a.Path, a.Name, a.Toolset, a.Risk); err != nil {
 			return err
 		}
