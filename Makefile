@@ -28,7 +28,7 @@ vet:
 
 generate:
 	$(GO) generate ./internal/client ./internal/tools
-	$(GO) test ./internal/tools -run TestToolsDocIsCurrent -update
+	$(GO) test ./internal/composite -run TestToolsDocIsCurrent -update
 	$(GO) test ./internal/mcpserver -run TestCompactSchemasAreCurrent -update-schemas
 
 # Regenerates into a scratch folder and compares, so it never touches your tree.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/supaops/supaops/internal/composite"
+
 	"github.com/supaops/supaops/internal/action"
 	"github.com/supaops/supaops/internal/tools"
 )
@@ -24,7 +26,7 @@ func runActions(args []string, stdout io.Writer) error {
 	if fs.NArg() > 0 {
 		return usagef("actions: unexpected argument %q", fs.Arg(0))
 	}
-	reg, err := tools.Load()
+	reg, err := composite.Load()
 	if err != nil {
 		return err
 	}
@@ -68,6 +70,9 @@ func writeTSV(w io.Writer, list []*tools.Action) error {
 		return err
 	}
 	for _, a := range list {
+		if a.Composite() {
+			continue // the TSV maps endpoints to actions; a composite has none of its own
+		}
 		if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", a.Method, a.Path, a.Name, a.Toolset, a.Risk); err != nil {
 			return err
 		}

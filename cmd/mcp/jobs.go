@@ -12,6 +12,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/supaops/supaops/internal/composite"
+
 	"github.com/rs/zerolog"
 
 	"github.com/supaops/supaops/internal/app"
@@ -20,7 +22,6 @@ import (
 	"github.com/supaops/supaops/internal/jobstore"
 	"github.com/supaops/supaops/internal/pipeline"
 	"github.com/supaops/supaops/internal/principal"
-	"github.com/supaops/supaops/internal/tools"
 )
 
 const jobsUsage = `supaops-mcp jobs manages the scheduled jobs kept in the store.
@@ -195,7 +196,7 @@ func checkJobsFile(positional []string, stdin io.Reader, stdout io.Writer) error
 	if err != nil {
 		return err
 	}
-	reg, err := tools.Load()
+	reg, err := composite.Load()
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/supaops/supaops/internal/composite"
+
 	"github.com/supaops/supaops/internal/app"
 	"github.com/supaops/supaops/internal/outcome"
 	"github.com/supaops/supaops/internal/policy"
@@ -124,7 +126,7 @@ func runPolicyCheck(args []string, stdout io.Writer) error {
 	if len(args) == 0 {
 		return usagef("policy check: which file?")
 	}
-	reg, err := tools.Load()
+	reg, err := composite.Load()
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/supaops/supaops/internal/authz"
 	"github.com/supaops/supaops/internal/bindings"
 	"github.com/supaops/supaops/internal/client"
+	"github.com/supaops/supaops/internal/composite"
 	"github.com/supaops/supaops/internal/consent"
 	"github.com/supaops/supaops/internal/jobstore"
 	"github.com/supaops/supaops/internal/once"
@@ -200,7 +201,8 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 	if opts.LocalOnly && (opts.Sandbox || opts.APIURL != "") {
 		return nil, errors.New("a local-only stack calls no API: no sandbox nor API URL")
 	}
-	reg, err := tools.Load()
+	// The API's actions and the composites made of them.
+	reg, err := composite.Load()
 	if err != nil {
 		return nil, err
 	}

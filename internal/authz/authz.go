@@ -124,6 +124,14 @@ func (a *Authorizer) Authorize(ctx context.Context, call pipeline.Call) (pipelin
 		return pipeline.Decision{}, err
 	}
 	if d.Effect == policy.Confirm {
+		if w := call.Within; w != nil && w.Consented {
+			// The caller confirmed (or had approved) the composite action
+			// that makes this call, having seen its arguments; asking again
+			// for each of its calls would ask for what was given.
+			out.Effect, out.Consented = pipeline.Allow, true
+			out.Reason = joinReason(out.Reason, "confirmed with "+w.Composite)
+			return out, nil
+		}
 		return a.confirm(ctx, call, binding, out, pol)
 	}
 	return a.approve(ctx, call, binding, summary, out, pol)
@@ -133,7 +141,7 @@ func (a *Authorizer) confirm(ctx context.Context, call pipeline.Call, b consent.
 	if call.Confirmation != "" {
 		err := a.cfg.Consent.Confirm(ctx, call.Confirmation, b)
 		if err == nil {
-			d.Effect, d.Reason = pipeline.Allow, joinReason(d.Reason, "confirmed by the caller")
+			d.Effect, d.Reason, d.Consented = pipeline.Allow, joinReason(d.Reason, "confirmed by the caller"), true
 			return d, nil
 		}
 		if !isRefusal(err) {
@@ -156,7 +164,7 @@ func (a *Authorizer) approve(ctx context.Context, call pipeline.Call, b consent.
 		approval, err := a.cfg.Consent.ConsumeApproval(ctx, call.Confirmation, b)
 		switch {
 		case err == nil:
-			d.Effect = pipeline.Allow
+			d.Effect, d.Consented = pipeline.Allow, true
 			d.ApprovalID = approval.ID
 			d.Reason = joinReason(d.Reason, "approved by "+strings.Join(voters(approval), ", "))
 			return d, nil

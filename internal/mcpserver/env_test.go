@@ -13,6 +13,7 @@ import (
 	"github.com/supaops/supaops/internal/app/apptest"
 	"github.com/supaops/supaops/internal/audit"
 	"github.com/supaops/supaops/internal/authz"
+	"github.com/supaops/supaops/internal/composite"
 	"github.com/supaops/supaops/internal/sandbox"
 	"github.com/supaops/supaops/internal/tools"
 )
@@ -57,7 +58,7 @@ func newStack(t testing.TB, opts Options) *stack {
 // registry is the registry, for tests that need no server.
 func registry(t testing.TB) *tools.Registry {
 	t.Helper()
-	reg, err := tools.Load()
+	reg, err := composite.Load()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,6 +38,10 @@ type Decision struct {
 	ApprovalID string `json:"approval_id,omitempty"`
 	// ExpiresAt is when Token stops being good.
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// Consented: the call goes ahead because its caller confirmed it or it
+	// was approved. A composite's consent covers the inner calls the policy
+	// asks to confirm (not those it asks others to approve).
+	Consented bool `json:"consented,omitempty"`
 }
 
 // NotAllowedError is returned when a call was denied or needs consent first.

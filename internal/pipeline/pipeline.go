@@ -43,6 +43,17 @@ type Request struct {
 	// Confirmation carries the token a caller got from an earlier confirm or
 	// approve decision, to show the call was consented to.
 	Confirmation string
+
+	// within is set on a composite action's inner calls, by the pipeline
+	// only: no surface can claim a call is covered by a consent.
+	within *Within
+}
+
+// Within says which composite action makes a call, and whether its caller
+// consented to that composite (confirmed it, or had it approved).
+type Within struct {
+	Composite string
+	Consented bool
 }
 
 // Call is what the authoriser decides on: the request after validation.
@@ -68,6 +79,8 @@ type Call struct {
 	// statement kind; nil when the action carries no SQL.
 	SQL          *sqlkind.Summary
 	Confirmation string
+	// Within is set when a composite action makes the call.
+	Within *Within
 }
 
 // Authorizer decides whether a call may go ahead.
@@ -113,12 +126,14 @@ const (
 type Record struct {
 	Event Event `json:"event,omitempty"`
 	// Intent, on an outcome, is the sequence number of its intent.
-	Intent       uint64         `json:"intent,omitempty"`
-	Time         time.Time      `json:"time"`
-	Principal    string         `json:"principal"`
-	Identities   []string       `json:"identities,omitempty"`
-	Surface      string         `json:"surface"`
-	Action       string         `json:"action"`
+	Intent     uint64    `json:"intent,omitempty"`
+	Time       time.Time `json:"time"`
+	Principal  string    `json:"principal"`
+	Identities []string  `json:"identities,omitempty"`
+	Surface    string    `json:"surface"`
+	Action     string    `json:"action"`
+	// Via names the composite action that made this call, if one did.
+	Via          string         `json:"via,omitempty"`
 	Risk         action.Risk    `json:"risk,omitempty"`
 	Project      string         `json:"project,omitempty"`
 	Branch       string         `json:"branch,omitempty"`
@@ -229,12 +244,22 @@ func (p *Pipeline) Registry() *tools.Registry { return p.registry }
 // *tools.UnknownActionError, *tools.InputError, *NotAllowedError,
 // *client.APIError, or a wrapped transport error.
 func (p *Pipeline) Call(ctx context.Context, req Request) (*Result, error) {
+	req.within = nil // only the pipeline's own inner calls are within a composite
+	return p.run(ctx, req, false)
+}
+
+// run is Call; raw leaves the result unredacted, for a composite action
+// that reads it (its own result is redacted).
+func (p *Pipeline) run(ctx context.Context, req Request, raw bool) (*Result, error) {
 	start := p.now()
 	rec := Record{
 		Event: EventCall, Time: start.UTC(), Principal: req.Principal, Identities: req.Identities,
 		Surface: req.Surface, Action: boundName(req.Action),
 	}
-	st := &callState{rec: &rec, redactor: p.maskToken(redact.Redactor{})}
+	if req.within != nil {
+		rec.Via = req.within.Composite
+	}
+	st := &callState{rec: &rec, redactor: p.maskToken(redact.Redactor{}), raw: raw}
 	res, err := p.call(ctx, req, st)
 	rec.Duration = p.now().Sub(start)
 	if err != nil {
@@ -260,6 +285,7 @@ type callState struct {
 	rec      *Record
 	redactor redact.Redactor
 	intent   uint64 // the intent's sequence number, once recorded
+	raw      bool   // the result is for a composite action: not redacted
 }
 
 // sqlRule names why SQL was refused before any policy rule was asked.
@@ -420,6 +446,9 @@ func (p *Pipeline) call(ctx context.Context, req Request, st *callState) (*Resul
 	if a.Local() {
 		// A local action may want to know who calls (who applied a job).
 		lctx := principal.With(ctx, principal.Principal{ID: call.Principal, Identities: call.Identities})
+		if a.Composite() {
+			lctx = tools.WithCaller(lctx, &innerCaller{p: p, parent: a, req: req, consented: decision.Consented})
+		}
 		data, err := a.RunLocal(lctx, args)
 		if err == nil {
 			data, err = jsonValue(data)
@@ -444,8 +473,11 @@ func (p *Pipeline) call(ctx context.Context, req Request, st *callState) (*Resul
 	if err != nil {
 		return nil, err
 	}
+	if !st.raw {
+		data = st.redactor.Value(data)
+	}
 	res := &Result{
-		Action: a, Status: resp.Status, Data: st.redactor.Value(data), ContentType: contentType,
+		Action: a, Status: resp.Status, Data: data, ContentType: contentType,
 		RequestID: resp.RequestID, Decision: decision,
 	}
 	res.Poll = pollRequest(a, args, data, req)
@@ -456,7 +488,7 @@ func (p *Pipeline) call(ctx context.Context, req Request, st *callState) (*Resul
 func newCall(a *tools.Action, args map[string]any, req Request) Call {
 	call := Call{
 		Action: a, Args: args, Principal: req.Principal, Identities: req.Identities, Surface: req.Surface,
-		Scope: req.Scope, Confirmation: req.Confirmation,
+		Scope: req.Scope, Confirmation: req.Confirmation, Within: req.within,
 	}
 	if t := a.Target; t != nil {
 		call.Project = stringArg(args, t.Project)

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -362,7 +363,30 @@ func configDefaults() map[string]any {
 		"v1-get-database-disk":          map[string]any{"attributes": map[string]any{"type": "gp3", "iops": 3000, "size_gb": 8, "throughput_mibps": 125}},
 		"v1-get-ssl-enforcement-config": map[string]any{"currentConfig": map[string]any{"database": false}, "appliedSuccessfully": true},
 		"v1-get-network-restrictions":   map[string]any{"entitlement": "allowed", "status": "applied"},
-		"v1-get-backup-schedule":        map[string]any{"schedule_for": "04:00:00"},
-		"v1-get-jit-access-config":      map[string]any{"state": "disabled", "appliedSuccessfully": true},
+		// The compute sizes with their hourly prices (the public price list),
+		// which cost_preview reads for a branch of the project.
+		"v1-list-project-addons":   map[string]any{"selected_addons": []any{}, "available_addons": []any{computeAddons()}},
+		"v1-get-backup-schedule":   map[string]any{"schedule_for": "04:00:00"},
+		"v1-get-jit-access-config": map[string]any{"state": "disabled", "appliedSuccessfully": true},
 	}
+}
+
+// computeAddons is the compute_instance add-on as the API lists it: each
+// size with its hourly price.
+func computeAddons() map[string]any {
+	var variants []any
+	for _, v := range []struct {
+		size, name string
+		hourly     float64
+	}{
+		{"micro", "Micro", 0.01344}, {"small", "Small", 0.0206}, {"medium", "Medium", 0.0822},
+		{"large", "Large", 0.1517}, {"xlarge", "XL", 0.2877}, {"2xlarge", "2XL", 0.562},
+		{"4xlarge", "4XL", 1.32}, {"8xlarge", "8XL", 2.562}, {"12xlarge", "12XL", 3.836}, {"16xlarge", "16XL", 5.12},
+	} {
+		variants = append(variants, map[string]any{
+			"id": "ci_" + v.size, "name": v.name,
+			"price": map[string]any{"description": fmt.Sprintf("$%g/hour", v.hourly), "type": "usage", "interval": "hourly", "amount": v.hourly},
+		})
+	}
+	return map[string]any{"type": "compute_instance", "name": "Compute", "variants": variants}
 }

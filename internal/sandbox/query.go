@@ -16,8 +16,9 @@ func (s *Sandbox) runQuery(readOnly bool) handlerFunc {
 	writeVerb := regexp.MustCompile(`(?i)^\s*(insert|update|delete|drop|create|alter|truncate|grant|revoke|comment|vacuum)\b`)
 	return func(c *call) (reply, error) {
 		var body struct {
-			Query    string `json:"query"`
-			ReadOnly bool   `json:"read_only"`
+			Query      string `json:"query"`
+			Parameters []any  `json:"parameters"`
+			ReadOnly   bool   `json:"read_only"`
 		}
 		if err := json.Unmarshal(c.body, &body); err != nil {
 			return reply{}, errBadRequest("Invalid request body: %v", err)
@@ -37,6 +38,9 @@ func (s *Sandbox) runQuery(readOnly bool) handlerFunc {
 		}
 		if m := writeVerb.FindStringSubmatch(body.Query); m != nil && (readOnly || body.ReadOnly) {
 			return reply{}, errBadRequest("Failed to run sql query: ERROR:  25006: cannot execute %s in a read-only transaction", strings.ToUpper(m[1]))
+		}
+		if rows, ok := catalogRows(body.Query, body.Parameters); ok {
+			return reply{status: http.StatusCreated, body: rows}, nil
 		}
 		return reply{status: http.StatusCreated, body: cannedRows(body.Query)}, nil
 	}

@@ -69,7 +69,9 @@ func (s Scope) refusal(a *tools.Action) (rule, why string) {
 	if s.ReadOnly && a.Risk != action.Read {
 		return RuleReadOnly, fmt.Sprintf("the scope is read-only and %s is a %s action", a.Name, a.Risk)
 	}
-	if s.OwnStateReadOnly && a.Local() && a.Risk != action.Read {
+	// A composite changes the project, not supaops's own state: the rest
+	// of the scope decides on it, and on each of its calls.
+	if s.OwnStateReadOnly && a.Local() && !a.Composite() && a.Risk != action.Read {
 		return RuleOwnStateRead, fmt.Sprintf("%s changes supaops's own state, which this surface may only read; manage jobs with supaops-mcp jobs or /supa jobs", a.Name)
 	}
 	if s.Project != "" && !AboutOneProject(a) {

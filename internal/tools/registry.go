@@ -45,6 +45,7 @@ type Action struct {
 
 	local LocalFunc // non-nil for an action supaops runs itself
 	check LocalCheck
+	calls []string // the actions a composite calls
 }
 
 // BodyType is the generated Go type of a JSON request body, or nil.
