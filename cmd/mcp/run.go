@@ -12,7 +12,9 @@ const usageText = `supaops-mcp operates Supabase projects through the Management
 Usage:
   supaops-mcp [serve] [--sandbox | --api-url URL] [--read-only] [--project-ref REF] [--toolsets a,b|all] [--manage-jobs]
               [--policy FILE] [--store FILE] [--rate-limit N] [--http ADDR [--tokens-file FILE] [--allowed-origins a,b]]
-                         serve MCP over stdio (what an MCP client starts), or streamable HTTP at ADDR/mcp
+              [--metrics-addr ADDR] [--log-format json|text]
+                         serve MCP over stdio (what an MCP client starts), or streamable HTTP at ADDR/mcp;
+                         GET /healthz, /readyz and /metrics on the --http listener, or at --metrics-addr
   supaops-mcp actions [--format table|tsv|json] [--toolset NAME] [--risk read|write|destructive]
   supaops-mcp call ACTION [key=value ...] [--json '{...}'] [--sandbox] [--api-url URL] [--wait]
                          [--confirm TOKEN] [--policy FILE] [--store FILE] [--rate-limit N]
@@ -77,7 +79,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "jobs":
 		return runJobs(ctx, rest, getenv, stdin, stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "supaops-mcp", version)
+		fmt.Fprintf(stdout, "supaops-mcp %s (commit %s)\n", version, commit)
 		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usageText)
