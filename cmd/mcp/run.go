@@ -27,6 +27,7 @@ Usage:
                   | pause NAME | resume NAME | remove NAME | run NAME [--now | --queue]
                          manage the scheduled jobs (supaops-mcp jobs help)
   supaops-mcp sandbox [--addr 127.0.0.1:54321] [--budget N]
+  supaops-mcp probe URL   GET a health URL, fail unless 200 (the container's HEALTHCHECK)
   supaops-mcp version
 
 Every call is checked against the policy (--policy, SUPAOPS_POLICY, or the
@@ -78,6 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runAudit(ctx, rest, getenv, stdout, stderr)
 	case "jobs":
 		return runJobs(ctx, rest, getenv, stdin, stdout, stderr)
+	case "probe":
+		return runProbe(ctx, rest, stdout)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "supaops-mcp %s (commit %s)\n", version, commit)
 		return nil
@@ -85,7 +88,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprint(stdout, usageText)
 		return nil
 	default:
-		return usagef("unknown command %q (commands: serve, actions, call, policy, approvals, audit, jobs, sandbox, version)", cmd)
+		return usagef("unknown command %q (commands: serve, actions, call, policy, approvals, audit, jobs, sandbox, probe, version)", cmd)
 	}
 }
 

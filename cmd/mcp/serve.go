@@ -24,6 +24,10 @@ import (
 	"github.com/supaops/supaops/internal/scope"
 )
 
+// MetricsAddrEnv names the environment variable that sets --metrics-addr
+// when the flag is not given (the container image sets it).
+const MetricsAddrEnv = "SUPAOPS_METRICS_ADDR"
+
 // stdioGrace is how long calls in flight may finish after SIGTERM or
 // SIGINT before they are cancelled.
 const stdioGrace = 30 * time.Second
@@ -71,6 +75,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	ops := health.Handler(health.New(0, a.ReadyChecks()...), m.Handler())
+	if *metricsAddr == "" {
+		*metricsAddr = strings.TrimSpace(getenv(MetricsAddrEnv))
+	}
 	if *metricsAddr != "" {
 		if err := serveOps(ctx, *metricsAddr, ops, log); err != nil {
 			return err

@@ -115,6 +115,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q (see supaops-slackbot help)", fs.Arg(0))
 	}
+	if *metricsAddr == "" {
+		*metricsAddr = strings.TrimSpace(getenv("SUPAOPS_METRICS_ADDR")) // the container image sets it
+	}
 	log, err := newLogger(getenv, stderr, *logFormat)
 	if err != nil {
 		return err

@@ -50,7 +50,7 @@ type Metrics struct {
 	appendSecs   prometheus.Histogram
 	acks         *prometheus.CounterVec
 	ackSeconds   *prometheus.HistogramVec
-	slackUp      prometheus.Gauge
+	slackUp      *prometheus.GaugeVec
 	jobRuns      *prometheus.CounterVec
 	jobSuccess   *prometheus.GaugeVec
 	sweepLag     *prometheus.GaugeVec
@@ -86,7 +86,10 @@ func New(opts Options) *Metrics {
 	m.appendSecs = f.histogram("audit_append_duration_seconds", "Time an audit append took until its commit was durable (fsync), batching included.")
 	m.acks = f.counterVec("slack_acks_total", "Slack deliveries acknowledged, by transport (socket, http) and result (ok, error).", "transport", "result")
 	m.ackSeconds = f.histogramVec("slack_ack_duration_seconds", "Time from a Slack delivery's arrival to its acknowledgement (Slack allows 3 s).", "transport")
-	m.slackUp = f.gauge("slack_connected", "1 while the Socket Mode connection to Slack is up.")
+	// A vector so that it is exported only by a process with a Socket Mode
+	// connection to keep (not over HTTP, nor with --jobs-only), where an
+	// alert on 0 would be wrong.
+	m.slackUp = f.gaugeVec("slack_connected", "1 while the Socket Mode connection to Slack is up, else 0.", "transport")
 	m.jobRuns = f.counterVec("job_runs_total", "Scheduled job runs ended, by job and state (succeeded, failed, canceled, interrupted).", "job", "state")
 	m.jobSuccess = f.gaugeVec("job_last_success_timestamp_seconds", "When each job last succeeded, as a Unix time.", "job")
 	m.sweepLag = f.gaugeVec("log_sweep_lag_seconds", "How far behind now a log sweep's cursor is after its last run (the largest over its projects).", "job")
@@ -165,11 +168,11 @@ func (m *Metrics) ObserveAck(transport string, d time.Duration, ok bool) {
 
 // ObserveConnected implements slackbot.Observer.
 func (m *Metrics) ObserveConnected(up bool) {
+	v := 0.0
 	if up {
-		m.slackUp.Set(1)
-	} else {
-		m.slackUp.Set(0)
+		v = 1
 	}
+	m.slackUp.WithLabelValues("socket").Set(v)
 }
 
 // ObserveRun implements jobs.Observer.
@@ -205,12 +208,6 @@ func (f factory) counterVec(name, help string, labels ...string) *prometheus.Cou
 	c := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: name, Help: help}, labels)
 	f.reg.MustRegister(c)
 	return c
-}
-
-func (f factory) gauge(name, help string) prometheus.Gauge {
-	g := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Name: name, Help: help})
-	f.reg.MustRegister(g)
-	return g
 }
 
 func (f factory) gaugeVec(name, help string, labels ...string) *prometheus.GaugeVec {
