@@ -371,7 +371,7 @@ func TestOpsPaths(t *testing.T) {
 			if status != tt.want {
 				t.Fatalf("status = %d (%s), want %d", status, body, tt.want)
 			}
-			if tt.want == http.StatusTeapot && !strings.Contains(string(body), "ops "+tt.path) {
+			if tt.want == http.StatusTeapot && !strings.Contains(body, "ops "+tt.path) {
 				t.Errorf("body %q", body)
 			}
 		})
