@@ -14,6 +14,7 @@ import (
 
 	"github.com/supaops/supaops/internal/client"
 	"github.com/supaops/supaops/internal/metrics"
+	"github.com/supaops/supaops/internal/pipeline"
 )
 
 // scripted answers a request with the next status of its list.
@@ -92,5 +93,19 @@ func TestClientAttemptsAreCounted(t *testing.T) {
 				t.Errorf("budget gauge: %d series", n)
 			}
 		})
+	}
+}
+
+// BenchmarkObservePerCall is what metrics add to one call that reaches the
+// API: the pipeline's, one attempt's and two audit appends' observations.
+func BenchmarkObservePerCall(b *testing.B) {
+	m := metrics.New(metrics.Options{Program: "bench"})
+	s := pipeline.CallStats{Action: "projects_list", Surface: "mcp", Decision: "allow", Outcome: "ok", Duration: time.Millisecond}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.ObserveAttempt(200, time.Millisecond, false)
+		m.ObserveAppend(time.Millisecond, nil)
+		m.ObserveAppend(time.Millisecond, nil)
+		m.ObserveCall(s)
 	}
 }
