@@ -2,19 +2,21 @@
 GO      ?= go
 BIN     ?= bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X main.version=$(VERSION)
+COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+IMAGE   ?= supaops
+# The release targets: os/arch pairs.
+PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
 # Benchmarks: how long each runs and how many runs (benchstat wants several).
 BENCHTIME ?= 2s
 BENCHCOUNT ?= 6
 
-.PHONY: all build test vet generate check-generated lint bench run docker clean
+.PHONY: all build test vet generate check-generated lint bench run image docker release clean
 
 all: build
 
-# Static, as in the container image.
+# Static and stamped, by the script the container image runs too.
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/supaops-mcp ./cmd/mcp
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/supaops-slackbot ./cmd/slackbot
+	VERSION=$(VERSION) COMMIT=$(COMMIT) GO=$(GO) ./scripts/build.sh $(BIN)
 
 # The README's test command: generated code is current, vet is clean, the
 # static binary builds, every test passes.
@@ -49,9 +51,21 @@ bench:
 run: build
 	$(BIN)/supaops-mcp --sandbox --http 127.0.0.1:8765
 
-# Needs a Docker engine (the CI machines have none, so CI does not build the image).
-docker:
-	docker build --build-arg VERSION=$(VERSION) -t supaops:$(VERSION) .
+# Needs a Docker engine (the CI machines have none, so CI does not build the
+# image; cmd/mcp's TestDockerfileBuild builds what it would hold).
+image:
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t $(IMAGE):$(VERSION) .
+docker: image
+
+# Both binaries for every platform, as tarballs with SHA-256 checksums, in dist/.
+release:
+	rm -rf dist && mkdir -p dist
+	set -e; for p in $(PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; name=supaops_$(VERSION)_$${os}_$${arch}; \
+		GOOS=$$os GOARCH=$$arch VERSION=$(VERSION) COMMIT=$(COMMIT) GO=$(GO) ./scripts/build.sh dist/$$name; \
+		cp README.md dist/$$name/; tar -C dist -czf dist/$$name.tar.gz $$name; rm -rf dist/$$name; \
+	done
+	cd dist && sha256sum *.tar.gz > checksums.txt && cat checksums.txt
 
 clean:
-	rm -rf $(BIN) bench.out
+	rm -rf $(BIN) bench.out dist

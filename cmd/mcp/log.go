@@ -10,8 +10,10 @@ import (
 )
 
 // newLogger writes structured logs to stderr at the level SUPAOPS_LOG_LEVEL
-// names (default: warn, so command output stays clean).
-func newLogger(getenv func(string) string, stderr io.Writer) (zerolog.Logger, error) {
+// names (default: warn, so command output stays clean): JSON lines, or a
+// console format for people with format "text", or when format is "" and
+// stderr is a terminal.
+func newLogger(getenv func(string) string, stderr io.Writer, format string) (zerolog.Logger, error) {
 	level := zerolog.WarnLevel
 	if s := strings.TrimSpace(getenv("SUPAOPS_LOG_LEVEL")); s != "" {
 		l, err := zerolog.ParseLevel(strings.ToLower(s))
@@ -20,9 +22,19 @@ func newLogger(getenv func(string) string, stderr io.Writer) (zerolog.Logger, er
 		}
 		level = l
 	}
+	f, isFile := stderr.(*os.File)
+	terminal := isFile && isTerminal(f)
 	w := stderr
-	if f, ok := stderr.(*os.File); ok && isTerminal(f) {
-		w = zerolog.ConsoleWriter{Out: stderr}
+	switch format {
+	case "json":
+	case "text":
+		w = zerolog.ConsoleWriter{Out: stderr, NoColor: !terminal}
+	case "":
+		if terminal {
+			w = zerolog.ConsoleWriter{Out: stderr}
+		}
+	default:
+		return zerolog.Nop(), usagef("--log-format %q: want json or text", format)
 	}
 	return zerolog.New(w).Level(level).With().Timestamp().Logger(), nil
 }

@@ -12,7 +12,9 @@ const usageText = `supaops-mcp operates Supabase projects through the Management
 Usage:
   supaops-mcp [serve] [--sandbox | --api-url URL] [--read-only] [--project-ref REF] [--toolsets a,b|all] [--manage-jobs]
               [--policy FILE] [--store FILE] [--rate-limit N] [--http ADDR [--tokens-file FILE] [--allowed-origins a,b]]
-                         serve MCP over stdio (what an MCP client starts), or streamable HTTP at ADDR/mcp
+              [--metrics-addr ADDR] [--log-format json|text]
+                         serve MCP over stdio (what an MCP client starts), or streamable HTTP at ADDR/mcp;
+                         GET /healthz, /readyz and /metrics on the --http listener, or at --metrics-addr
   supaops-mcp actions [--format table|tsv|json] [--toolset NAME] [--risk read|write|destructive]
   supaops-mcp call ACTION [key=value ...] [--json '{...}'] [--sandbox] [--api-url URL] [--wait]
                          [--confirm TOKEN] [--policy FILE] [--store FILE] [--rate-limit N]
@@ -25,6 +27,7 @@ Usage:
                   | pause NAME | resume NAME | remove NAME | run NAME [--now | --queue]
                          manage the scheduled jobs (supaops-mcp jobs help)
   supaops-mcp sandbox [--addr 127.0.0.1:54321] [--budget N]
+  supaops-mcp probe URL   GET a health URL, fail unless 200 (the container's HEALTHCHECK)
   supaops-mcp version
 
 Every call is checked against the policy (--policy, SUPAOPS_POLICY, or the
@@ -76,14 +79,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runAudit(ctx, rest, getenv, stdout, stderr)
 	case "jobs":
 		return runJobs(ctx, rest, getenv, stdin, stdout, stderr)
+	case "probe":
+		return runProbe(ctx, rest, stdout)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "supaops-mcp", version)
+		fmt.Fprintf(stdout, "supaops-mcp %s (commit %s)\n", version, commit)
 		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usageText)
 		return nil
 	default:
-		return usagef("unknown command %q (commands: serve, actions, call, policy, approvals, audit, jobs, sandbox, version)", cmd)
+		return usagef("unknown command %q (commands: serve, actions, call, policy, approvals, audit, jobs, sandbox, probe, version)", cmd)
 	}
 }
 

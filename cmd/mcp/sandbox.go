@@ -26,7 +26,7 @@ func runSandbox(ctx context.Context, args []string, getenv func(string) string, 
 	if *budget < 0 {
 		return usagef("sandbox --budget %d: want a positive number of requests per minute, or 0 for the default", *budget)
 	}
-	log, err := newLogger(getenv, stderr)
+	log, err := newLogger(getenv, stderr, "")
 	if err != nil {
 		return err
 	}

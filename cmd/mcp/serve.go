@@ -6,17 +6,27 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/supaops/supaops/internal/app"
+	"github.com/supaops/supaops/internal/health"
 	"github.com/supaops/supaops/internal/mcphttp"
 	"github.com/supaops/supaops/internal/mcpserver"
+	"github.com/supaops/supaops/internal/metrics"
 	"github.com/supaops/supaops/internal/scope"
 )
+
+// MetricsAddrEnv names the environment variable that sets --metrics-addr
+// when the flag is not given (the container image sets it).
+const MetricsAddrEnv = "SUPAOPS_METRICS_ADDR"
 
 // stdioGrace is how long calls in flight may finish after SIGTERM or
 // SIGINT before they are cancelled.
@@ -40,6 +50,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	httpAddr := fs.String("http", "", "serve streamable HTTP at ADDR/mcp instead of stdio (loopback unless --tokens-file)")
 	tokensFile := fs.String("tokens-file", "", "with --http: file of `name token` lines; required off loopback")
 	origins := fs.String("allowed-origins", "", "with --http: browser origins allowed to call, comma-separated (default: none, loopback included)")
+	metricsAddr := fs.String("metrics-addr", "", "serve /healthz, /readyz and /metrics at ADDR (with --http they are also on its listener)")
+	fs.StringVar(&f.logFormat, "log-format", "", "json or text (default: json, text at a terminal)")
 	if err := fs.Parse(args); err != nil {
 		return usagef("%v (see supaops-mcp help)", err)
 	}
@@ -56,10 +68,20 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// The signal context stops the server; calls in flight drain. The
 	// sandbox is built on its first request; a policy file compiles while
 	// the server starts, the shipped default on the first call.
-	opts := app.Options{API: true, WatchPolicy: true, LazySandbox: true, DeferPolicy: true}
+	m := metrics.New(metrics.Options{Program: "supaops-mcp", Version: version, Commit: commit})
+	opts := app.Options{API: true, WatchPolicy: true, LazySandbox: true, DeferPolicy: true, Metrics: m}
 	a, log, err := open(ctx, f, opts, true, getenv, stderr)
 	if err != nil {
 		return err
+	}
+	ops := health.Handler(health.New(0, a.ReadyChecks()...), m.Handler())
+	if *metricsAddr == "" {
+		*metricsAddr = strings.TrimSpace(getenv(MetricsAddrEnv))
+	}
+	if *metricsAddr != "" {
+		if err := serveOps(ctx, *metricsAddr, ops, log); err != nil {
+			return err
+		}
 	}
 	srv, err := mcpserver.New(a.Registry, a.Pipeline, mcpserver.Options{
 		Toolsets: splitList(*toolsets), Scope: sc, Version: version, Logger: log,
@@ -80,7 +102,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	*httpAddr = loopbackByDefault(*httpAddr)
-	cfg := mcphttp.Config{Addr: *httpAddr, AllowedOrigins: splitList(*origins), Logger: log}
+	cfg := mcphttp.Config{Addr: *httpAddr, AllowedOrigins: splitList(*origins), Logger: log, Ops: ops}
 	if *tokensFile != "" {
 		if cfg.Tokens, err = mcphttp.LoadTokensFile(*tokensFile); err != nil {
 			return err
@@ -139,4 +161,27 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// serveOps serves h at addr (--metrics-addr) until ctx ends, in the
+// background; a listen error is returned at once.
+func serveOps(ctx context.Context, addr string, h http.Handler, log zerolog.Logger) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", loopbackByDefault(addr))
+	if err != nil {
+		return fmt.Errorf("--metrics-addr %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			log.Error().Err(err).Str("addr", addr).Msg("serving health and metrics")
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(grace)
+	}()
+	return nil
 }

@@ -17,13 +17,14 @@ type stackFlags struct {
 	sandbox   bool
 	apiURL    string
 	rateLimit client.Budget // --rate-limit; zero: SUPAOPS_RATE_LIMIT, else follow the API
+	logFormat string        // --log-format of serve; "": JSON, or text at a terminal
 }
 
 // open builds the stack for a command: options from its flags, the rest
 // from the environment. withStore opens the store (the default path unless
 // --store or SUPAOPS_STORE names one).
 func open(ctx context.Context, f stackFlags, opts app.Options, withStore bool, getenv func(string) string, stderr io.Writer) (*app.App, zerolog.Logger, error) {
-	log, err := newLogger(getenv, stderr)
+	log, err := newLogger(getenv, stderr, f.logFormat)
 	if err != nil {
 		return nil, log, err
 	}

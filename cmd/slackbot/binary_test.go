@@ -70,7 +70,7 @@ func start(t *testing.T, fake *slackfake.Fake, extraEnv []string, args ...string
 	})
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

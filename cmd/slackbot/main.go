@@ -12,8 +12,12 @@ import (
 	"syscall"
 )
 
-// version is set at build time (-ldflags -X main.version=...).
-var version = "dev"
+// version and commit are set at build time
+// (-ldflags "-X main.version=... -X main.commit=...").
+var (
+	version = "dev"
+	commit  = "unknown"
+)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

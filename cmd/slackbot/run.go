@@ -36,7 +36,9 @@ Usage:
   supaops-slackbot [--http ADDR] [--sandbox | --api-url URL] [--policy FILE] [--store FILE]
                    [--command /supa] [--teams T1,T2] [--approvals-channel C123]
                    [--no-public toolset,...] [--slack-api-url URL] [--jobs=false] [--rate-limit N]
+                   [--metrics-addr ADDR] [--log-format json|text]
   supaops-slackbot --jobs-only [--sandbox | --api-url URL] [--policy FILE] [--store FILE] [--rate-limit N]
+                   [--metrics-addr ADDR] [--log-format json|text]
                          run the scheduled jobs without Slack: alerts go to
                          webhooks and the log; Slack alerts wait in the store
                          for a bot to deliver them
@@ -50,6 +52,14 @@ Settings come from the environment, never flags:
 Without SLACK_APP_TOKEN, --http ADDR is required (POST /slack/commands and
 /slack/interactions). The workspace served is the bot token's own unless
 --teams names others.
+
+Health and metrics: GET /healthz (the process is up), GET /readyz (the store
+opens, the policy is loaded, Slack is connected, the scheduler runs: each
+named in the JSON answer, 503 when one fails) and GET /metrics (Prometheus)
+are served on the --http listener and, with --metrics-addr ADDR, at ADDR
+(Socket Mode and --jobs-only have no listener of their own). Logs are JSON
+lines on stderr, each call's with its req_id (--log-format text for people);
+SUPAOPS_LOG_LEVEL sets the level (default info).
 
 Requests to the Management API keep to the rate limit it advertises, from the
 documented 120 per minute; --rate-limit N (or SUPAOPS_RATE_LIMIT=N) caps it
@@ -73,7 +83,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 {
 		switch args[0] {
 		case "version", "--version":
-			fmt.Fprintln(stdout, "supaops-slackbot", version)
+			fmt.Fprintf(stdout, "supaops-slackbot %s (commit %s)\n", version, commit)
 			return nil
 		case "help", "-h", "--help":
 			fmt.Fprint(stdout, usageText)
@@ -95,6 +105,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	withJobs := fs.Bool("jobs", true, "run the scheduled jobs in this process too")
 	jobsOnly := fs.Bool("jobs-only", false, "run only the scheduled jobs: no Slack settings needed")
 	jobsLease := fs.Duration("jobs-lease", jobs.DefaultLease, "how long a run's heartbeat is trusted before another scheduler calls it interrupted")
+	metricsAddr := fs.String("metrics-addr", "", "serve /healthz, /readyz and /metrics at ADDR (with --http they are also on its listener)")
+	logFormat := fs.String("log-format", "json", "json (one object a line, for collectors) or text (for people)")
 	var rateLimit client.Budget
 	app.RateLimitFlag(fs, &rateLimit)
 	if err := fs.Parse(args); err != nil {
@@ -103,7 +115,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q (see supaops-slackbot help)", fs.Arg(0))
 	}
-	log, err := newLogger(getenv, stderr)
+	if *metricsAddr == "" {
+		*metricsAddr = strings.TrimSpace(getenv("SUPAOPS_METRICS_ADDR")) // the container image sets it
+	}
+	log, err := newLogger(getenv, stderr, *logFormat)
 	if err != nil {
 		return err
 	}
@@ -113,6 +128,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if *jobsOnly {
 		return runJobsOnly(ctx, jobsOnlyFlags{
 			sandbox: *useSandbox, apiURL: *apiURL, policy: *policyFile, store: *storeFile, lease: *jobsLease, rateLimit: rateLimit,
+			metricsAddr: *metricsAddr, logFormat: *logFormat,
 		}, getenv, stderr, log)
 	}
 	cfg, err := slackSettings(getenv, *httpAddr, *slackURL)
@@ -121,7 +137,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	var hook atomic.Pointer[slackbot.Bot] // the bot announces approvals; it exists after the stack
+	o := newOps(true, *withJobs)
 	opts := app.Options{
+		Metrics:    o.metrics,
 		PolicyFile: *policyFile, WatchPolicy: true, StoreFile: *storeFile, API: true,
 		Sandbox: *useSandbox, APIURL: *apiURL, UserAgent: "supaops-slackbot/" + version, Logger: log,
 		Limits: client.Limits{Global: rateLimit}, // zero: SUPAOPS_RATE_LIMIT, else follow the API
@@ -147,6 +165,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("SLACK_BOT_TOKEN: Slack's auth.test refused it or did not answer at %s: %w", cfg.apiURLOrDefault(), err)
 	}
+	socketMode := cfg.appToken != "" && *httpAddr == ""
+	if !socketMode {
+		// Over HTTP Slack calls us: there is no connection to keep, and the
+		// token was just accepted.
+		o.slack.Set(true, "")
+	}
+	opsHandler := o.handler(stack.ReadyChecks())
+	if *metricsAddr != "" {
+		if err := serveOps(ctx, *metricsAddr, opsHandler, log); err != nil {
+			return err
+		}
+	}
 	served := splitList(*teams)
 	if len(served) == 0 {
 		served = []string{auth.TeamID}
@@ -171,7 +201,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	go stack.WatchPolicy(ctx, hup)
 	go bot.WatchApprovals(ctx, 15*time.Second)
 	if *withJobs {
-		stopJobs, err := startJobs(ctx, stack, map[string]jobs.Notifier{jobstore.TargetSlack: bot}, *jobsLease, log)
+		stopJobs, err := startJobs(ctx, stack, map[string]jobs.Notifier{jobstore.TargetSlack: bot}, *jobsLease, o.scheduler, log)
 		if err != nil {
 			return err
 		}
@@ -179,16 +209,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	log.Info().Str("team", auth.TeamID).Strs("serving", served).Str("command", *command).Bool("sandbox", *useSandbox).Msg("supaops slackbot starting")
-	if cfg.appToken != "" && *httpAddr == "" {
-		fmt.Fprintf(stderr, "supaops Slack bot for %s over Socket Mode (%s)%s\n", auth.Team, *command, sandboxNote(*useSandbox))
-		return slackbot.RunSocketMode(ctx, socketmode.New(api), bot, log)
+	if socketMode {
+		banner(stderr, *logFormat, "supaops Slack bot for %s over Socket Mode (%s)%s\n", auth.Team, *command, sandboxNote(*useSandbox))
+		return slackbot.RunSocketModeObserved(ctx, socketmode.New(api), bot, log, o)
 	}
-	h, err := slackbot.NewHTTPHandler(bot, slackbot.HTTPConfig{SigningSecret: cfg.signingSecret, Logger: log})
+	h, err := slackbot.NewHTTPHandler(bot, slackbot.HTTPConfig{SigningSecret: cfg.signingSecret, Logger: log, Observer: o})
 	if err != nil {
 		return usagef("%v", err)
 	}
-	fmt.Fprintf(stderr, "supaops Slack bot for %s on http://%s/slack/commands (%s)%s\n", auth.Team, *httpAddr, *command, sandboxNote(*useSandbox))
-	return serveHTTP(ctx, *httpAddr, h, log)
+	banner(stderr, *logFormat, "supaops Slack bot for %s on http://%s/slack/commands (%s)%s\n", auth.Team, *httpAddr, *command, sandboxNote(*useSandbox))
+	return serveHTTP(ctx, *httpAddr, withOps(h, opsHandler), log)
 }
 
 // serveHTTP serves h until ctx ends, then lets requests in flight finish.
@@ -215,6 +245,14 @@ func serveHTTP(ctx context.Context, addr string, h http.Handler, log zerolog.Log
 		log.Warn().Err(err).Msg("http serve")
 	}
 	return nil
+}
+
+// banner tells a person at the console what started; a JSON log stays
+// JSON lines only (its "starting" line says the same), for collectors.
+func banner(stderr io.Writer, logFormat, format string, args ...any) {
+	if logFormat == "text" {
+		fmt.Fprintf(stderr, format, args...)
+	}
 }
 
 func sandboxNote(sandbox bool) string {

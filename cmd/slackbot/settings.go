@@ -74,9 +74,10 @@ func (c slackConfig) apiURLOrDefault() string {
 	return slack.APIURL
 }
 
-// newLogger writes JSON logs (a console format at a terminal) at the level
-// SUPAOPS_LOG_LEVEL names (default info: a service's log).
-func newLogger(getenv func(string) string, stderr io.Writer) (zerolog.Logger, error) {
+// newLogger writes JSON logs (format "json", what log collectors read) or
+// a console format for people ("text") at the level SUPAOPS_LOG_LEVEL
+// names (default info: a service's log).
+func newLogger(getenv func(string) string, stderr io.Writer, format string) (zerolog.Logger, error) {
 	level := zerolog.InfoLevel
 	if s := strings.TrimSpace(getenv("SUPAOPS_LOG_LEVEL")); s != "" {
 		l, err := zerolog.ParseLevel(strings.ToLower(s))
@@ -86,8 +87,17 @@ func newLogger(getenv func(string) string, stderr io.Writer) (zerolog.Logger, er
 		level = l
 	}
 	w := stderr
-	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		w = zerolog.ConsoleWriter{Out: stderr}
+	switch format {
+	case "json":
+	case "text":
+		w = zerolog.ConsoleWriter{Out: stderr, NoColor: !isTerminal(stderr)}
+	default:
+		return zerolog.Nop(), usagef("--log-format %q: want json or text", format)
 	}
 	return zerolog.New(w).Level(level).With().Timestamp().Logger(), nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }

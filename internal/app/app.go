@@ -25,7 +25,9 @@ import (
 	"github.com/supaops/supaops/internal/client"
 	"github.com/supaops/supaops/internal/composite"
 	"github.com/supaops/supaops/internal/consent"
+	"github.com/supaops/supaops/internal/health"
 	"github.com/supaops/supaops/internal/jobstore"
+	"github.com/supaops/supaops/internal/metrics"
 	"github.com/supaops/supaops/internal/once"
 	"github.com/supaops/supaops/internal/pipeline"
 	"github.com/supaops/supaops/internal/policy"
@@ -102,6 +104,9 @@ type Options struct {
 	UserAgent string
 	// OnApprovalRequest is told of every new approval request (Slack posts it).
 	OnApprovalRequest func(ctx context.Context, a consent.Approval)
+	// Metrics, when given, watches the client, the pipeline and the audit
+	// log (and the jobs and the Slack bot built on the App).
+	Metrics *metrics.Metrics
 	// Now is the clock (tests); nil means time.Now.
 	Now    func() time.Time
 	Logger zerolog.Logger
@@ -181,6 +186,8 @@ type App struct {
 	Once     *once.Keeper
 	// Jobs keeps the scheduled jobs (nil without a store).
 	Jobs *jobstore.Store
+	// Metrics is Options.Metrics: nil when none were asked for.
+	Metrics *metrics.Metrics
 
 	// policy compiles the policy once: in Open, on another goroutine or on
 	// first use (Options.DeferPolicy).
@@ -206,7 +213,7 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{log: opts.Logger, watchesFile: opts.WatchPolicy && opts.PolicyFile != ""}
+	a := &App{log: opts.Logger, watchesFile: opts.WatchPolicy && opts.PolicyFile != "", Metrics: opts.Metrics}
 	// The store opens first: the jobs' actions keep it, and the policy must
 	// know every action it may name.
 	if opts.StoreFile != "" {
@@ -256,6 +263,9 @@ func Open(ctx context.Context, opts Options) (*App, error) {
 func (a *App) openStore(opts Options) error {
 	var err error
 	a.Audit = audit.New(a.Store, opts.Now)
+	if opts.Metrics != nil {
+		a.Audit = a.Audit.WithObserver(opts.Metrics)
+	}
 	a.Consent = consent.New(a.Store, opts.Now, authz.VoteRecorder(a.Audit))
 	a.Authz, err = authz.New(authz.Config{
 		Policy: a.Policy, Consent: a.Consent, Actions: a.findAction, Audit: a.Audit,
@@ -287,6 +297,10 @@ func (a *App) openAPI(opts Options) error {
 	cfg := client.Config{
 		BaseURL: opts.APIURL, Token: opts.Token, UserAgent: opts.UserAgent,
 		Limits: opts.Limits, Retry: opts.Retry, Logger: opts.Logger,
+	}
+	var observer pipeline.Observer
+	if opts.Metrics != nil {
+		cfg.Observer, observer = opts.Metrics, opts.Metrics
 	}
 	if opts.LocalOnly {
 		cfg.BaseURL, cfg.Transport, cfg.Token = localOnlyURL, refuseAPI{}, "local-only"
@@ -322,6 +336,9 @@ func (a *App) openAPI(opts Options) error {
 	if a.API, err = client.New(cfg); err != nil {
 		return err
 	}
+	if opts.Metrics != nil {
+		opts.Metrics.WatchBudget(a.API.Budget)
+	}
 	if a.Resolver, err = resolve.New(a.Registry, a.API, resolve.Options{
 		// Resolving costs API calls: only when a rule or the scope looks.
 		Needed: func(call *pipeline.Call) bool { return call.Scope.Project != "" || a.Policy().UsesTargets() },
@@ -331,7 +348,7 @@ func (a *App) openAPI(opts Options) error {
 	}
 	a.Pipeline, err = pipeline.New(pipeline.Config{
 		Registry: a.Registry, API: a.API, Authorizer: a.Authz, Resolver: a.Resolver, Recorder: a.Audit,
-		Logger: opts.Logger, Now: opts.Now,
+		Observer: observer, Logger: opts.Logger, Now: opts.Now,
 	})
 	return err
 }
@@ -459,4 +476,35 @@ func policyName(file string) string {
 		return "default"
 	}
 	return file
+}
+
+// ReadyChecks are the stack's own readiness checks: "store" (the file
+// opens and reads, the lock waited for at most the check's timeout) and
+// "policy" (loaded, not still compiling, not failed). Services add theirs
+// (Slack, the scheduler).
+func (a *App) ReadyChecks() []health.Check {
+	var checks []health.Check
+	if a.Store != nil {
+		checks = append(checks, health.Check{Name: "store", Run: func(ctx context.Context) error {
+			timeout := health.DefaultTimeout
+			if d, ok := ctx.Deadline(); ok {
+				// Leave the check time to say the store is busy.
+				timeout = time.Until(d) * 9 / 10
+			}
+			return a.Store.Ping(ctx, timeout)
+		}})
+	}
+	return append(checks, health.Check{Name: "policy", Run: func(context.Context) error {
+		if a.policyLoading != nil {
+			select {
+			case <-a.policyLoading:
+			default:
+				return errors.New("still compiling")
+			}
+		}
+		if a.policy == nil {
+			return errors.New("not loaded")
+		}
+		return a.policy().err
+	}})
 }

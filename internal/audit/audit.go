@@ -34,9 +34,24 @@ type Entry struct {
 // Log is the audit log of one store. It implements pipeline.Recorder and is
 // safe for concurrent use, also by several processes sharing the store.
 type Log struct {
-	store *store.Store
-	now   func() time.Time
-	chunk int // entries per transaction when walking; see defaultChunk
+	store    *store.Store
+	now      func() time.Time
+	chunk    int      // entries per transaction when walking; see defaultChunk
+	observer Observer // nil: no one watches
+}
+
+// Observer is told of every Append once its commit is durable or has
+// failed, with how long the append waited for it (metrics). It must be
+// quick and must not block.
+type Observer interface {
+	ObserveAppend(d time.Duration, err error)
+}
+
+// WithObserver returns the log, on the same store, telling o of appends.
+func (l *Log) WithObserver(o Observer) *Log {
+	c := *l
+	c.observer = o
+	return &c
 }
 
 var _ pipeline.Recorder = (*Log)(nil)
@@ -70,11 +85,15 @@ func (l *Log) Append(ctx context.Context, rec pipeline.Record) (Entry, error) {
 		return Entry{}, fmt.Errorf("encoding the audit record (%s): %w", rec.Action, err)
 	}
 	var entry Entry
+	start := time.Now()
 	err = l.store.Batch(ctx, func(tx *bbolt.Tx) error {
 		var err error
 		entry, err = l.appendScrubbed(tx, rec, recJSON)
 		return err
 	})
+	if l.observer != nil {
+		l.observer.ObserveAppend(time.Since(start), err)
+	}
 	if err != nil {
 		return Entry{}, fmt.Errorf("appending to the audit log (%s): %w", rec.Action, err)
 	}

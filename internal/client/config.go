@@ -39,6 +39,7 @@ type Config struct {
 	Limits    Limits            // zero value = documented defaults
 	Retry     RetryPolicy       // zero value = defaults
 	Logger    zerolog.Logger    // zero value = disabled
+	Observer  Observer          // told of attempts and waits (metrics); nil = no one
 
 	// MaxResponseBytes caps how much of a response body is read; default 32 MiB.
 	MaxResponseBytes int64

@@ -1,15 +1,20 @@
 package client
 
-import "time"
+import (
+	"context"
+	"time"
+
+	"github.com/supaops/supaops/internal/reqid"
+)
 
 // logAttempt writes one debug line per attempt: never headers, the token, the
 // query string or bodies.
-func (c *Caller) logAttempt(cl *call, attempt int, res *attemptResult, waited time.Duration) {
+func (c *Caller) logAttempt(ctx context.Context, cl *call, attempt int, res *attemptResult, waited time.Duration) {
 	ev := c.log.Debug()
 	if ev == nil {
 		return
 	}
-	ev = ev.Str("method", cl.method).
+	ev = ev.Str("req_id", reqid.From(ctx)).Str("method", cl.method).
 		Str("path", cl.route.label).
 		Int("attempt", attempt).
 		Dur("waited", waited).

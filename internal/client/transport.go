@@ -36,6 +36,7 @@ type Caller struct {
 	retry     RetryPolicy
 	limiter   *limiter
 	log       zerolog.Logger
+	observer  Observer
 	redact    redactor
 
 	flights   singleflight.Group
@@ -105,10 +106,14 @@ func New(cfg Config) (*Caller, error) {
 		retry:     cfg.Retry.withDefaults(),
 		limiter:   newLimiter(global, rules, share),
 		log:       cfg.Logger,
+		observer:  cfg.Observer,
 		redact:    redactor{token: cfg.Token},
 		flightCtl: make(map[string]*flight),
 	}
 	c.limiter.ceiling = ceiling
+	if c.observer == nil {
+		c.observer = nopObserver{}
+	}
 	c.tokenKey = hashSecret(c.auth)
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
@@ -227,13 +232,17 @@ func (c *Caller) doWithRetries(ctx context.Context, req *http.Request, cl *call)
 	for {
 		waited, err := c.limiter.wait(ctx, cl.route, cl.bg, c.retry.MaxRateLimitWait-rateWaited)
 		rateWaited += waited
+		if waited > 0 {
+			c.observer.ObserveRateWait(waited)
+		}
 		if err != nil {
 			return nil, c.waitFailure(ctx, cl, err, last429, attempts)
 		}
 		attempts++
 		res := c.attempt(ctx, req, getBody, cl)
 		c.limiter.observe(cl.route, res.status, res.header, time.Now())
-		c.logAttempt(cl, attempts, &res, pause+waited)
+		c.logAttempt(ctx, cl, attempts, &res, pause+waited)
+		c.observer.ObserveAttempt(res.status, res.duration, attempts > 1)
 		pause = 0
 
 		if res.ok() {

@@ -78,6 +78,7 @@ func TestImports(t *testing.T) {
 		"the core imports no surface nor wiring":   checkCoreImportsNoSurfaceNorWiring,
 		"protocol libraries stay in their surface": checkProtocolLibrariesStayInTheirSurface,
 		"only the wiring knows the sandbox":        checkOnlyTheWiringKnowsTheSandbox,
+		"only internal/metrics imports Prometheus": checkOnlyMetricsImportsPrometheus,
 	} {
 		t.Run(name, func(t *testing.T) {
 			for _, v := range check(pkgs) {
@@ -149,6 +150,24 @@ func checkOnlyTheWiringKnowsTheSandbox(pkgs []pkg) (violations []string) {
 	return violations
 }
 
+// prometheusLibrary is imported by internal/metrics alone: the core
+// packages define observer interfaces, and metrics implements them.
+const prometheusLibrary = "github.com/prometheus/client_golang"
+
+func checkOnlyMetricsImportsPrometheus(pkgs []pkg) (violations []string) {
+	for _, p := range pkgs {
+		if p.top == "metrics" || !strings.HasPrefix(p.path, module+"/") {
+			continue
+		}
+		for _, imp := range p.imports {
+			if imp == prometheusLibrary || strings.HasPrefix(imp, prometheusLibrary+"/") {
+				violations = append(violations, fmt.Sprintf("%s imports %s: only internal/metrics may; observe through an Observer interface", p.path, imp))
+			}
+		}
+	}
+	return violations
+}
+
 // TestRulesCatchViolations feeds each rule a graph that breaks it, so a rule
 // that stopped looking would fail here.
 func TestRulesCatchViolations(t *testing.T) {
@@ -157,12 +176,14 @@ func TestRulesCatchViolations(t *testing.T) {
 		{path: in("mcpserver"), top: "mcpserver", imports: []string{in("slackbot")}},
 		{path: in("pipeline"), top: "pipeline", imports: []string{in("app")}, deps: []string{"github.com/mark3labs/mcp-go/mcp"}},
 		{path: in("render"), top: "render", imports: []string{in("sandbox")}},
+		{path: in("pipeline"), top: "pipeline", imports: []string{prometheusLibrary + "/prometheus"}},
 	}
 	for name, check := range map[string]func([]pkg) []string{
 		"surfaces":  checkSurfacesDoNotImportEachOther,
 		"core":      checkCoreImportsNoSurfaceNorWiring,
 		"libraries": checkProtocolLibrariesStayInTheirSurface,
 		"sandbox":   checkOnlyTheWiringKnowsTheSandbox,
+		"metrics":   checkOnlyMetricsImportsPrometheus,
 	} {
 		if len(check(bad)) == 0 {
 			t.Errorf("rule %s let a violation through", name)

@@ -17,6 +17,9 @@ func ForApp(a *app.App, opts Options) (*Scheduler, error) {
 		return nil, errors.New("jobs need the store and the API")
 	}
 	opts.Store, opts.Pipeline = a.Jobs, a.Pipeline
+	if opts.Observer == nil && a.Metrics != nil {
+		opts.Observer = a.Metrics
+	}
 	if opts.Background == nil {
 		opts.Background = func(ctx context.Context, sp jobstore.Spec) context.Context {
 			return client.WithBackground(ctx, sp.Principal(), client.Budget{Requests: sp.Budget.Calls, Window: sp.Budget.Per})

@@ -24,6 +24,12 @@ const maxWindowsPerRun = 48
 type logSweepKind struct{ p *jobstore.LogSweepParams }
 
 func (k logSweepKind) run(ctx context.Context, e *env) error {
+	var lag time.Duration // the largest over the projects swept
+	defer func() {
+		if o := e.s.opts.Observer; o != nil {
+			o.ObserveSweepLag(e.spec.Name, lag)
+		}
+	}()
 	return e.forEachProject(ctx, func(ref string) error {
 		key := "cursor/" + ref
 		var cursor time.Time
@@ -36,6 +42,7 @@ func (k logSweepKind) run(ctx context.Context, e *env) error {
 			cursor = k.p.Start
 			if cursor.IsZero() {
 				// A new sweep starts now: there is no "since the last run".
+				lag = max(lag, e.s.opts.Now().Sub(end))
 				return e.commit(ctx, func(t *jobstore.StateTx) error { return t.Advance(key, end) })
 			}
 		}
@@ -59,6 +66,7 @@ func (k logSweepKind) run(ctx context.Context, e *env) error {
 			cursor = to
 			windows++
 		}
+		lag = max(lag, e.s.opts.Now().Sub(cursor))
 		e.note("%s: %d window(s) to %s, %d matching row(s);", ref, windows, cursor.Format(time.RFC3339), matched)
 		if cursor.Before(end) {
 			e.note("%s: %s still to sweep; the next run goes on;", ref, end.Sub(cursor).Round(time.Minute))

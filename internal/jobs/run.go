@@ -11,6 +11,7 @@ import (
 	"github.com/supaops/supaops/internal/outcome"
 	"github.com/supaops/supaops/internal/pipeline"
 	"github.com/supaops/supaops/internal/principal"
+	"github.com/supaops/supaops/internal/reqid"
 )
 
 // kind runs one job's work for one run.
@@ -49,6 +50,8 @@ type env struct {
 func (s *Scheduler) execute(ctx context.Context, sp jobstore.Spec, run jobstore.Run) jobstore.Run {
 	ctx, cancel := context.WithTimeout(ctx, sp.Timeout)
 	defer cancel()
+	// The run key is the request id of every call the run makes.
+	ctx = reqid.With(ctx, run.Key)
 	e := &env{s: s, spec: sp, run: run}
 	k, err := kindOf(sp)
 	if err == nil {
@@ -76,8 +79,22 @@ func (s *Scheduler) execute(ctx context.Context, sp jobstore.Spec, run jobstore.
 		return e.health(t, run)
 	})
 	s.logEnd(sp, run, ferr)
+	s.observe(sp, run)
 	s.deliver(done, append(e.ready, ready...))
 	return run
+}
+
+// observe tells the Observer how the run ended.
+func (s *Scheduler) observe(sp jobstore.Spec, run jobstore.Run) {
+	if s.opts.Observer == nil {
+		return
+	}
+	end := s.opts.Now()
+	var d time.Duration
+	if !run.Started.IsZero() {
+		d = end.Sub(run.Started)
+	}
+	s.opts.Observer.ObserveRun(sp.Name, string(run.State), end, d)
 }
 
 // failingKey is the state key of a job's failing streak.
@@ -134,6 +151,7 @@ func (e *env) health(t *jobstore.StateTx, run jobstore.Run) error {
 func (s *Scheduler) finish(ctx context.Context, sp jobstore.Spec, run jobstore.Run) {
 	_, err := s.opts.Store.Finish(ctx, run, sp.History, jobstore.Taker{}, nil)
 	s.logEnd(sp, run, err)
+	s.observe(sp, run)
 }
 
 func (s *Scheduler) logEnd(sp jobstore.Spec, run jobstore.Run, err error) {

@@ -73,7 +73,21 @@ type Options struct {
 	// limiter, so interactive callers go first, within the job's own
 	// budget; nil leaves them as they are.
 	Background func(ctx context.Context, sp jobstore.Spec) context.Context
-	Logger     zerolog.Logger
+	// Observer is told of runs and sweeps (metrics); nil means no one is.
+	Observer Observer
+	Logger   zerolog.Logger
+}
+
+// Observer is told how runs end and how far log sweeps lag. Job names are
+// the operator's own, few and stable: fit for metric labels. It must be
+// quick and must not block.
+type Observer interface {
+	// ObserveRun is a run that ended in state (a jobstore.RunState) at
+	// end, after d.
+	ObserveRun(job, state string, end time.Time, d time.Duration)
+	// ObserveSweepLag is how far behind now the sweep's cursor is after a
+	// run: the largest over the job's projects.
+	ObserveSweepLag(job string, lag time.Duration)
 }
 
 // Scheduler runs the jobs of a store. It is safe for concurrent use.

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"regexp"
@@ -111,6 +112,10 @@ type Config struct {
 	// Logger receives the access log and transport events; the zero value is
 	// silent.
 	Logger zerolog.Logger
+	// Ops, when not nil, answers GET /readyz and GET /metrics (for probes
+	// and Prometheus), without authentication like /healthz: neither says
+	// anything of a call, a project or a principal.
+	Ops http.Handler
 }
 
 func (c Config) withDefaults() Config {

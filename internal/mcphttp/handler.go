@@ -26,6 +26,9 @@ const (
 	Path = "/mcp"
 	// HealthPath answers 200 without authentication, for probes.
 	HealthPath = "/healthz"
+	// ReadyPath and MetricsPath are answered by Config.Ops, when set.
+	ReadyPath   = "/readyz"
+	MetricsPath = "/metrics"
 
 	// retryAfterSeconds is the Retry-After sent with 429.
 	retryAfterSeconds = 1
@@ -44,6 +47,7 @@ func Handler(s *server.MCPServer, cfg Config) (http.Handler, error) {
 
 type handler struct {
 	log         zerolog.Logger
+	ops         http.Handler
 	maxBody     int64
 	bodyTimeout time.Duration
 	auth        authenticator
@@ -74,6 +78,7 @@ func newHandler(s *server.MCPServer, cfg Config) (*handler, error) {
 	}
 	h := &handler{
 		log:         cfg.Logger,
+		ops:         cfg.Ops,
 		maxBody:     cfg.MaxBodyBytes,
 		bodyTimeout: cfg.BodyReadTimeout,
 		auth:        newAuthenticator(cfg.Tokens),
@@ -189,6 +194,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		sw.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(sw, "ok\n")
+	case ReadyPath, MetricsPath:
+		if h.ops == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+			http.NotFound(sw, r)
+			break
+		}
+		h.ops.ServeHTTP(sw, r)
 	default:
 		http.NotFound(sw, r)
 	}

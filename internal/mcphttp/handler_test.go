@@ -342,6 +342,42 @@ func TestRouting(t *testing.T) {
 	}
 }
 
+// The operator's paths: answered by Config.Ops without a token (like
+// /healthz), and not found when no Ops is given.
+func TestOpsPaths(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ops := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+		_, _ = io.WriteString(w, "ops "+r.URL.Path)
+	})
+	withOps := f.serve(t, Config{Tokens: testTokens, Ops: ops})
+	without := f.serve(t, Config{Tokens: testTokens})
+	tests := []struct {
+		name, base, method, path string
+		want                     int
+	}{
+		{"readyz", withOps, http.MethodGet, ReadyPath, http.StatusTeapot},
+		{"metrics", withOps, http.MethodGet, MetricsPath, http.StatusTeapot},
+		{"metrics by POST", withOps, http.MethodPost, MetricsPath, http.StatusNotFound},
+		{"readyz without ops", without, http.MethodGet, ReadyPath, http.StatusNotFound},
+		{"metrics without ops", without, http.MethodGet, MetricsPath, http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			req, _ := http.NewRequestWithContext(t.Context(), tt.method, tt.base+tt.path, http.NoBody)
+			status, _, body := do(t, req)
+			if status != tt.want {
+				t.Fatalf("status = %d (%s), want %d", status, body, tt.want)
+			}
+			if tt.want == http.StatusTeapot && !strings.Contains(body, "ops "+tt.path) {
+				t.Errorf("body %q", body)
+			}
+		})
+	}
+}
+
 // TestElicitation checks that a tool asking for confirmation works over HTTP
 // for both protocol eras: modern clients get input_required and retry (no
 // session needed); legacy clients get a server-initiated elicitation/create on

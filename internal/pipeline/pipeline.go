@@ -21,6 +21,7 @@ import (
 	"github.com/supaops/supaops/internal/client"
 	"github.com/supaops/supaops/internal/principal"
 	"github.com/supaops/supaops/internal/redact"
+	"github.com/supaops/supaops/internal/reqid"
 	"github.com/supaops/supaops/internal/scope"
 	"github.com/supaops/supaops/internal/sqlkind"
 	"github.com/supaops/supaops/internal/tools"
@@ -193,8 +194,10 @@ type Config struct {
 	Recorder Recorder
 	// MaxArgsBytes caps a call's arguments as JSON; 0 means DefaultMaxArgsBytes.
 	MaxArgsBytes int
-	Logger       zerolog.Logger
-	Now          func() time.Time // nil means time.Now
+	// Observer is told of every call (metrics); nil means no one is.
+	Observer Observer
+	Logger   zerolog.Logger
+	Now      func() time.Time // nil means time.Now
 }
 
 // Pipeline runs calls. It is safe for concurrent use.
@@ -205,6 +208,7 @@ type Pipeline struct {
 	resolver   Resolver
 	recorder   Recorder
 	maxArgs    int
+	observer   Observer
 	log        zerolog.Logger
 	now        func() time.Time
 }
@@ -222,7 +226,7 @@ func New(cfg Config) (*Pipeline, error) {
 	}
 	p := &Pipeline{
 		registry: cfg.Registry, api: cfg.API, authorizer: cfg.Authorizer, resolver: cfg.Resolver,
-		recorder: cfg.Recorder, maxArgs: cfg.MaxArgsBytes, log: cfg.Logger, now: cfg.Now,
+		recorder: cfg.Recorder, maxArgs: cfg.MaxArgsBytes, observer: cfg.Observer, log: cfg.Logger, now: cfg.Now,
 	}
 	if p.authorizer == nil {
 		p.authorizer = DefaultAuthorizer{}
@@ -251,6 +255,9 @@ func (p *Pipeline) Call(ctx context.Context, req Request) (*Result, error) {
 // run is Call; raw leaves the result unredacted, for a composite action
 // that reads it (its own result is redacted).
 func (p *Pipeline) run(ctx context.Context, req Request, raw bool) (*Result, error) {
+	// Every line this call logs, down to the API client's, carries its id:
+	// the surface's (a Slack envelope, a job run) or a new one.
+	ctx, _ = reqid.Ensure(ctx)
 	start := p.now()
 	rec := Record{
 		Event: EventCall, Time: start.UTC(), Principal: req.Principal, Identities: req.Identities,
@@ -277,6 +284,9 @@ func (p *Pipeline) run(ctx context.Context, req Request, raw bool) (*Result, err
 		rec.Event, rec.Intent, rec.Args = EventOutcome, st.intent, nil
 	}
 	p.record(ctx, rec)
+	if p.observer != nil {
+		p.observer.ObserveCall(p.stats(rec, err))
+	}
 	return res, err
 }
 
@@ -570,7 +580,7 @@ func (p *Pipeline) record(ctx context.Context, rec Record) {
 	if rec.Error != "" {
 		ev = p.log.Warn().Str("error", rec.Error)
 	}
-	ev.Str("action", rec.Action).Str("principal", rec.Principal).Str("surface", rec.Surface).
+	ev.Str("req_id", reqid.From(ctx)).Str("action", rec.Action).Str("principal", rec.Principal).Str("surface", rec.Surface).
 		Str("project", rec.Project).Str("decision", string(rec.Decision.Effect)).Str("rule", rec.Decision.Rule).
 		Int("status", rec.Status).Dur("duration", rec.Duration).Str("request_id", rec.RequestID).Msg("call")
 	if p.recorder == nil {

@@ -17,6 +17,8 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
+
+	"github.com/supaops/supaops/internal/reqid"
 )
 
 // Routes of the HTTP transport.
@@ -53,6 +55,8 @@ type HTTPConfig struct {
 	Now func() time.Time
 	// Logger gets one line per request; the zero value logs nothing.
 	Logger zerolog.Logger
+	// Observer is told of every acknowledgement; nil means no one is.
+	Observer Observer
 }
 
 // NewHTTPHandler serves Slack's signed HTTP requests: POST /slack/commands
@@ -76,6 +80,10 @@ func NewHTTPHandler(h Handler, cfg HTTPConfig) (http.Handler, error) {
 		maxBody: cfg.MaxBodyBytes,
 		now:     cfg.Now,
 		log:     cfg.Logger,
+		obs:     cfg.Observer,
+	}
+	if t.obs == nil {
+		t.obs = nopObserver{}
 	}
 	if t.maxBody == 0 {
 		t.maxBody = DefaultMaxBodyBytes
@@ -103,6 +111,7 @@ type httpTransport struct {
 	maxBody int64
 	now     func() time.Time
 	log     zerolog.Logger
+	obs     Observer
 }
 
 // delivery is what a route reports about one request for the log: never
@@ -122,13 +131,17 @@ func (t *httpTransport) serve(w http.ResponseWriter, r *http.Request, route stri
 	start := time.Now()
 	var d delivery
 	retry, reason := retryHeaders(r.Header)
-	status, why := t.handle(w, r, deliver, &d, retry, reason)
+	// Every line the request makes, the pipeline's and the client's too,
+	// carries its id.
+	ctx, id := reqid.Ensure(r.Context())
+	status, why := t.handle(w, r.WithContext(ctx), deliver, &d, retry, reason)
+	t.obs.ObserveAck("http", time.Since(start), status < 400)
 
 	ev := t.log.Info()
 	if status >= 400 {
 		ev = t.log.Warn()
 	}
-	ev = ev.Str("route", route).Int("status", status).Dur("duration", time.Since(start)).
+	ev = ev.Str("req_id", id).Str("route", route).Int("status", status).Dur("duration", time.Since(start)).
 		Str("team", d.team).Str("user", d.user)
 	if d.channel != "" {
 		ev = ev.Str("channel", d.channel)

@@ -13,6 +13,8 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/supaops/supaops/internal/reqid"
 )
 
 // MaxSocketAckBytes is Slack's limit on a Socket Mode response: the JSON of
@@ -43,6 +45,16 @@ var ErrInvalidAuth = errors.New("slack refused the app-level token")
 // that ends the client's run; it returns once the client and the Handler
 // calls under way are done.
 func RunSocketMode(ctx context.Context, client *socketmode.Client, h Handler, log zerolog.Logger) error {
+	return RunSocketModeObserved(ctx, client, h, log, nil)
+}
+
+// RunSocketModeObserved is RunSocketMode telling obs of acknowledgements
+// and of the connection going up and down (nil: no one is told).
+func RunSocketModeObserved(ctx context.Context, client *socketmode.Client, h Handler, log zerolog.Logger, obs Observer) error {
+	if obs == nil {
+		obs = nopObserver{}
+	}
+	defer obs.ObserveConnected(false)
 	if client == nil || h == nil {
 		return errors.New("slackbot: RunSocketMode needs a client and a Handler")
 	}
@@ -52,7 +64,7 @@ func RunSocketMode(ctx context.Context, client *socketmode.Client, h Handler, lo
 	runErr := make(chan error, 1)
 	go func() { runErr <- client.RunContext(ctx) }()
 
-	s := &socketTransport{client: client, h: h, log: log}
+	s := &socketTransport{client: client, h: h, log: log, obs: obs}
 	var wg sync.WaitGroup
 	runDone, err := s.loop(ctx, runErr, &wg)
 	cancel()
@@ -71,6 +83,7 @@ type socketTransport struct {
 	client *socketmode.Client
 	h      Handler
 	log    zerolog.Logger
+	obs    Observer
 }
 
 // loop reads the client's events until ctx ends or the run is over. It
@@ -104,10 +117,12 @@ func (s *socketTransport) event(ctx context.Context, evt socketmode.Event, wg *s
 			wg.Go(func() { s.deliver(ctx, evt) })
 		}
 	case socketmode.EventTypeConnecting:
+		s.obs.ObserveConnected(false)
 		if e, ok := evt.Data.(*slack.ConnectingEvent); ok {
 			s.log.Debug().Int("attempt", e.Attempt).Int("connection", e.ConnectionCount).Msg("socket mode connecting")
 		}
 	case socketmode.EventTypeConnected:
+		s.obs.ObserveConnected(true)
 		ev := s.log.Info()
 		if e, ok := evt.Data.(*socketmode.ConnectedEvent); ok {
 			ev = ev.Int("connection", e.ConnectionCount)
@@ -117,6 +132,7 @@ func (s *socketTransport) event(ctx context.Context, evt socketmode.Event, wg *s
 		s.log.Debug().Msg("socket mode hello")
 	case socketmode.EventTypeConnectionError:
 		e, ok := evt.Data.(*slack.ConnectionErrorEvent)
+		s.obs.ObserveConnected(false)
 		if !ok {
 			break
 		}
@@ -128,6 +144,8 @@ func (s *socketTransport) event(ctx context.Context, evt socketmode.Event, wg *s
 	case socketmode.EventTypeInvalidAuth:
 		return fmt.Errorf("socket mode: connecting: %w", ErrInvalidAuth)
 	case socketmode.EventTypeIncomingError:
+		// A failed read means the connection is gone; the client reconnects.
+		s.obs.ObserveConnected(false)
 		if e, ok := evt.Data.(*slack.IncomingEventError); ok {
 			ev := s.log.Warn()
 			if errors.Is(e.ErrorObj, net.ErrClosed) { // the client's own close, as it reconnects
@@ -156,7 +174,9 @@ func (s *socketTransport) event(ctx context.Context, evt socketmode.Event, wg *s
 func (s *socketTransport) deliver(ctx context.Context, evt socketmode.Event) {
 	start := time.Now()
 	req := evt.Request
-	ev := s.log.Info().Str("type", string(evt.Type)).Str("envelope_id", req.EnvelopeID)
+	// The envelope id is the request id of every line the delivery makes.
+	ctx = reqid.With(ctx, req.EnvelopeID)
+	ev := s.log.Info().Str("req_id", req.EnvelopeID).Str("type", string(evt.Type)).Str("envelope_id", req.EnvelopeID)
 	if req.RetryAttempt > 0 {
 		ev = ev.Int("retry_attempt", req.RetryAttempt).Str("retry_reason", req.RetryReason)
 	}
@@ -199,7 +219,9 @@ func (s *socketTransport) deliver(ctx context.Context, evt socketmode.Event) {
 				Msg("reply too large for a socket mode acknowledgement; acknowledged empty")
 		}
 	}
-	if err := s.client.AckCtx(ctx, req.EnvelopeID, payload); err != nil {
+	err := s.client.AckCtx(ctx, req.EnvelopeID, payload)
+	s.obs.ObserveAck("socket", time.Since(start), err == nil)
+	if err != nil {
 		ev = ev.Err(err)
 	}
 	ev.Dur("duration", time.Since(start)).Msg("slack envelope")

@@ -167,3 +167,15 @@ func (s *Store) Check(ctx context.Context) error {
 		return first
 	})
 }
+
+// Ping opens the file and reads its schema under a shared lock, waiting at
+// most timeout (or the store's lock timeout, if shorter) for another
+// process's transaction: what a readiness probe asks of the store. A store
+// locked longer than that answers ErrBusy.
+func (s *Store) Ping(ctx context.Context, timeout time.Duration) error {
+	if s.closed.Load() {
+		return s.closedErr()
+	}
+	deadline := time.Now().Add(min(timeout, s.lockTimeout))
+	return s.runUntil(ctx, readOnly, deadline, checkSchema)
+}

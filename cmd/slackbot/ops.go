@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/supaops/supaops/internal/health"
+	"github.com/supaops/supaops/internal/metrics"
+)
+
+// ops is what an operator's tools look at: the metrics, and the readiness
+// conditions the process sets as it runs (Slack connected, scheduler
+// running) besides the stack's own checks.
+type ops struct {
+	metrics   *metrics.Metrics
+	slack     *health.Flag // nil: no Slack in this process
+	scheduler *health.Flag // nil: no scheduler in this process
+}
+
+func newOps(withSlack, withJobs bool) *ops {
+	o := &ops{metrics: metrics.New(metrics.Options{Program: "supaops-slackbot", Version: version, Commit: commit})}
+	if withSlack {
+		o.slack = health.NewFlag("slack", "not connected yet")
+	}
+	if withJobs {
+		o.scheduler = health.NewFlag("scheduler", "not started yet")
+	}
+	return o
+}
+
+// handler serves /healthz, /readyz (the stack's checks, then Slack's and
+// the scheduler's) and /metrics.
+func (o *ops) handler(stackChecks []health.Check) http.Handler {
+	checks := stackChecks
+	for _, f := range []*health.Flag{o.slack, o.scheduler} {
+		if f != nil {
+			checks = append(checks, f.Check())
+		}
+	}
+	return health.Handler(health.New(0, checks...), o.metrics.Handler())
+}
+
+// ObserveAck implements slackbot.Observer.
+func (o *ops) ObserveAck(transport string, d time.Duration, ok bool) {
+	o.metrics.ObserveAck(transport, d, ok)
+}
+
+// ObserveConnected implements slackbot.Observer: the metric, and the
+// readiness of the "slack" check.
+func (o *ops) ObserveConnected(up bool) {
+	o.metrics.ObserveConnected(up)
+	if o.slack != nil {
+		why := ""
+		if !up {
+			why = "the Socket Mode connection is down (reconnecting)"
+		}
+		o.slack.Set(up, why)
+	}
+}
+
+// serveOps serves h at addr (--metrics-addr) until ctx ends, in the
+// background; a listen error is returned at once.
+func serveOps(ctx context.Context, addr string, h http.Handler, log zerolog.Logger) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("--metrics-addr %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			log.Error().Err(err).Str("addr", addr).Msg("serving health and metrics")
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(grace)
+	}()
+	return nil
+}
+
+// withOps serves h, and the operator's paths from ops in front of it.
+func withOps(h, opsHandler http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET "+health.ReadyPath, opsHandler)
+	mux.Handle("GET "+health.MetricsPath, opsHandler)
+	mux.Handle("/", h)
+	return mux
+}
