@@ -348,7 +348,7 @@ func (a *App) openAPI(opts Options) error {
 	}
 	a.Pipeline, err = pipeline.New(pipeline.Config{
 		Registry: a.Registry, API: a.API, Authorizer: a.Authz, Resolver: a.Resolver, Recorder: a.Audit,
-		Observer: observer, Logger: opts.Logger, Now: opts.Now,
+		Observer: observer, Previews: composite.Previews(), Logger: opts.Logger, Now: opts.Now,
 	})
 	return err
 }

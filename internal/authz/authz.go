@@ -150,6 +150,9 @@ func (a *Authorizer) confirm(ctx context.Context, call pipeline.Call, b consent.
 		// A refused token is not a yes: hand out a fresh one and say why.
 		d.Reason = joinReason(d.Reason, "the confirmation given was refused: "+err.Error())
 	}
+	if line := preview(ctx, call); line != "" {
+		d.Reason = joinReason(d.Reason, line)
+	}
 	tok, err := a.cfg.Consent.IssueConfirmation(ctx, b, pol.ConfirmTTL())
 	if err != nil {
 		return pipeline.Decision{}, fmt.Errorf("issuing a confirmation: %w", err)
@@ -178,19 +181,37 @@ func (a *Authorizer) approve(ctx context.Context, call pipeline.Call, b consent.
 			d.Reason = joinReason(d.Reason, "the approval given was refused: "+err.Error())
 		}
 	}
+	line := preview(ctx, call)
 	approval, err := a.cfg.Consent.RequestApproval(ctx, b, max(1, d.Approvals), d.Approvers, pol.ApprovalTTL(), consent.Details{
 		Summary: summary, Identities: call.Identities, Surface: call.Surface, Organization: call.Organization, Branch: call.Branch,
-		SQL: call.SQL,
+		SQL: call.SQL, Preview: line,
 	})
 	if err != nil {
 		return pipeline.Decision{}, fmt.Errorf("requesting approval: %w", err)
 	}
 	d.Token, d.ApprovalID, d.ExpiresAt = approval.Token, approval.ID, approval.ExpiresAt
 	d.Reason = joinReason(d.Reason, fmt.Sprintf("approval request %s opened", approval.ID))
+	if line != "" {
+		d.Reason = joinReason(d.Reason, line)
+	}
 	if a.cfg.OnApprovalRequest != nil {
 		a.cfg.OnApprovalRequest(context.WithoutCancel(ctx), approval)
 	}
 	return d, nil
+}
+
+// preview is the line a person asked to consent to call is shown first
+// (what a create will cost), or "" when the call has none. A preview that
+// fails does not stop the asking: the line says it is unknown, and why.
+func preview(ctx context.Context, call pipeline.Call) string {
+	if call.Preview == nil {
+		return ""
+	}
+	line, err := call.Preview(ctx)
+	if err != nil {
+		return "preview unknown: " + redact.Text(err.Error())
+	}
+	return line
 }
 
 // ErrPolicyChanged refuses an approval whose call the policy no longer sends to approvers.

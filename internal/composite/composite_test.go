@@ -365,3 +365,82 @@ func TestPricesParse(t *testing.T) {
 		}
 	}
 }
+
+// TestConsentToACreateStatesItsCost: a person asked to confirm or approve
+// project_create or branch_create is told what it will cost, worked out by
+// cost_preview as the same caller (so the policy decides the preview and
+// the audit log records it); a preview the policy refuses says so and does
+// not stop the asking.
+func TestConsentToACreateStatesItsCost(t *testing.T) {
+	const approvePolicy = `version: 1
+defaults: {read: allow, write: confirm, destructive: deny}
+rules:
+  - name: creates-need-approval
+    effect: approve
+    actions: [project_create]
+    approvers: ["slack:user:*"]
+`
+	const noOrgReads = `version: 1
+defaults: {read: allow, write: confirm, destructive: deny}
+rules:
+  - name: no-org-reads
+    effect: deny
+    actions: [organization_get]
+`
+	projectArgs := func(a *app.App) map[string]any {
+		return map[string]any{"name": "n", "organization_slug": a.Sandbox.Seed().OrgSlug, "db_pass": "correct-horse-battery", "region": "us-east-1", "desired_instance_size": "small"}
+	}
+	cases := []struct {
+		name, policy, action string
+		args                 func(a *app.App) map[string]any
+		effect               pipeline.Effect
+		want                 []string
+	}{
+		{"project confirm", "", "project_create", projectArgs, pipeline.Confirm,
+			[]string{"cost: compute small at $", "list price from https://", "on the "}},
+		{"branch confirm", "", "branch_create", func(a *app.App) map[string]any {
+			return map[string]any{"ref": ref, "branch_name": "feature-x"}
+		}, pipeline.Confirm, []string{"cost: compute micro at $", "price from the API", "branches are billed by the hour"}},
+		{"project approval", approvePolicy, "project_create", projectArgs, pipeline.Approve,
+			[]string{"cost: compute small at $"}},
+		{"preview refused", noOrgReads, "project_create", projectArgs, pipeline.Confirm,
+			[]string{"preview unknown", "no-org-reads"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := apptest.New(t, apptest.Options{Policy: tc.policy})
+			_, err := call(t, a, pipeline.Request{Action: tc.action, Args: tc.args(a), Principal: "slack:user:U1", Surface: "slack"})
+			var na *pipeline.NotAllowedError
+			if !errors.As(err, &na) || na.Decision.Effect != tc.effect {
+				t.Fatalf("err %v, want %s", err, tc.effect)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(na.Decision.Reason, w) {
+					t.Errorf("the reason %q does not say %q", na.Decision.Reason, w)
+				}
+			}
+			entries, err := a.Audit.Query(context.Background(), audit.Filter{Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			previewed := false
+			for _, e := range entries {
+				if e.Record.Action == "cost_preview" && e.Record.Principal == "slack:user:U1" && e.Record.Surface == "slack" {
+					previewed = true
+				}
+			}
+			if !previewed {
+				t.Error("no cost_preview call by the caller in the audit log")
+			}
+			if tc.effect == pipeline.Approve {
+				ap, err := a.Consent.Get(context.Background(), na.Decision.ApprovalID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(ap.Preview, "cost: compute small") {
+					t.Errorf("the approval request shows approvers %q, want the cost", ap.Preview)
+				}
+			}
+		})
+	}
+}

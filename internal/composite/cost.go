@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/supaops/supaops/internal/pipeline"
 	"github.com/supaops/supaops/internal/tools"
 )
 
@@ -188,3 +190,63 @@ func apiPrice(ctx context.Context, c tools.Caller, ref, size string, out *Cost) 
 	}
 	return false, nil
 }
+
+// Previews are what a person asked to confirm or approve a create is shown:
+// the cost_preview of the same create, in a line (pipeline.Config.Previews).
+func Previews() map[string]pipeline.Preview {
+	sizeOf := func(args map[string]any, out map[string]any) map[string]any {
+		if s, ok := args["desired_instance_size"].(string); ok && s != "" {
+			out["desired_instance_size"] = s
+		}
+		return out
+	}
+	return map[string]pipeline.Preview{
+		"project_create": {
+			Action: "cost_preview", Line: CostLine,
+			Args: func(args map[string]any) map[string]any {
+				return sizeOf(args, map[string]any{"kind": "project", "organization_slug": args["organization_slug"]})
+			},
+		},
+		"branch_create": {
+			Action: "cost_preview", Line: CostLine,
+			Args: func(args map[string]any) map[string]any {
+				return sizeOf(args, map[string]any{"kind": "branch", "ref": args["ref"]})
+			},
+		},
+	}
+}
+
+// CostLine words a cost_preview result for someone about to consent:
+// "cost: compute micro at $0.0134/hour (about $10/month; list price from …),
+// organization on the pro plan".
+func CostLine(result any) string {
+	var c Cost
+	b, err := json.Marshal(result)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || c.ComputeSize == "" {
+		return "cost: unknown (the preview gave no compute size)"
+	}
+	var price string
+	switch {
+	case c.HourlyUSD != nil && c.MonthlyUSD != nil:
+		price = fmt.Sprintf("$%s/hour (about $%s/month)", money(*c.HourlyUSD), money(*c.MonthlyUSD))
+	case c.MonthlyUSD != nil:
+		price = fmt.Sprintf("$%s/month", money(*c.MonthlyUSD))
+	default:
+		price = "no known price"
+	}
+	source := c.PriceSource
+	if source == "api" {
+		source = "price from the API"
+	}
+	line := fmt.Sprintf("cost: compute %s at %s (%s), organization %s on the %s plan", c.ComputeSize, price, source, c.Organization, c.Plan)
+	if len(c.Notes) > 0 {
+		line += "; " + strings.Join(c.Notes, "; ")
+	}
+	return line
+}
+
+// money writes dollars without float noise: 10 → "10", 0.01344 → "0.01344".
+func money(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

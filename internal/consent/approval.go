@@ -49,14 +49,17 @@ type Approval struct {
 	Branch       string   `json:"branch,omitempty"`
 	// SQL is what the call's SQL would run, as classified when it was
 	// requested: the policy is asked again with it.
-	SQL        *sqlkind.Summary `json:"sql,omitempty"`
-	CreatedAt  time.Time        `json:"created_at"`
-	ExpiresAt  time.Time        `json:"expires_at"`
-	Votes      []Vote           `json:"votes,omitempty"`
-	DeniedBy   string           `json:"denied_by,omitempty"`
-	DenyReason string           `json:"deny_reason,omitempty"`
-	DeniedAt   time.Time        `json:"denied_at,omitzero"`
-	UsedAt     time.Time        `json:"used_at,omitzero"`
+	SQL *sqlkind.Summary `json:"sql,omitempty"`
+	// Preview is what the call will cost or do, as worked out when it was
+	// requested (a create's cost).
+	Preview    string    `json:"preview,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	Votes      []Vote    `json:"votes,omitempty"`
+	DeniedBy   string    `json:"denied_by,omitempty"`
+	DenyReason string    `json:"deny_reason,omitempty"`
+	DeniedAt   time.Time `json:"denied_at,omitzero"`
+	UsedAt     time.Time `json:"used_at,omitzero"`
 
 	// Status is worked out when the request is read.
 	Status Status `json:"status"`
@@ -124,6 +127,8 @@ type Details struct {
 	Branch string
 	// SQL is the classification of the call's SQL, if any.
 	SQL *sqlkind.Summary
+	// Preview is what the call will cost or do, in a line, if known.
+	Preview string
 }
 
 // RequestApproval records a request for needed of the approvers (path.Match
@@ -174,7 +179,7 @@ func (m *Manager) newApproval(b Binding, needed int, approvers []string, ttl tim
 	a := Approval{
 		ID: id, Binding: b, Needed: max(needed, 1), Approvers: approvers,
 		CreatedAt: now, ExpiresAt: exp,
-		Identities: append([]string(nil), details.Identities...), Surface: details.Surface, Organization: details.Organization, Branch: details.Branch, SQL: details.SQL,
+		Identities: append([]string(nil), details.Identities...), Surface: details.Surface, Organization: details.Organization, Branch: details.Branch, SQL: details.SQL, Preview: redact.Text(details.Preview),
 	}
 	if details.Summary != nil {
 		a.Summary, _ = redact.Redactor{}.Value(details.Summary).(map[string]any)

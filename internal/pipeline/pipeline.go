@@ -82,6 +82,21 @@ type Call struct {
 	Confirmation string
 	// Within is set when a composite action makes the call.
 	Within *Within
+	// Preview, when set, says in a line what the call will cost or do
+	// (Config.Previews); an authoriser calls it only when it asks someone
+	// to consent, so that they decide knowing it.
+	Preview func(ctx context.Context) (string, error)
+}
+
+// Preview is what a person asked to consent to an action is shown first:
+// another action (a read, such as cost_preview) run through the pipeline as
+// the same caller, and its result in a line.
+type Preview struct {
+	Action string
+	// Args are the preview's arguments, from the call's.
+	Args func(callArgs map[string]any) map[string]any
+	// Line words the preview's result.
+	Line func(result any) string
 }
 
 // Authorizer decides whether a call may go ahead.
@@ -196,6 +211,9 @@ type Config struct {
 	MaxArgsBytes int
 	// Observer is told of every call (metrics); nil means no one is.
 	Observer Observer
+	// Previews are shown with a confirmation or an approval request, by the
+	// action asked for (what a create will cost).
+	Previews map[string]Preview
 	Logger   zerolog.Logger
 	Now      func() time.Time // nil means time.Now
 }
@@ -209,6 +227,7 @@ type Pipeline struct {
 	recorder   Recorder
 	maxArgs    int
 	observer   Observer
+	previews   map[string]Preview
 	log        zerolog.Logger
 	now        func() time.Time
 }
@@ -226,7 +245,12 @@ func New(cfg Config) (*Pipeline, error) {
 	}
 	p := &Pipeline{
 		registry: cfg.Registry, api: cfg.API, authorizer: cfg.Authorizer, resolver: cfg.Resolver,
-		recorder: cfg.Recorder, maxArgs: cfg.MaxArgsBytes, observer: cfg.Observer, log: cfg.Logger, now: cfg.Now,
+		recorder: cfg.Recorder, maxArgs: cfg.MaxArgsBytes, observer: cfg.Observer, previews: cfg.Previews, log: cfg.Logger, now: cfg.Now,
+	}
+	for name, pv := range p.previews {
+		if _, err := p.registry.Lookup(pv.Action); err != nil || pv.Args == nil || pv.Line == nil {
+			return nil, fmt.Errorf("pipeline: the preview of %s (%s) is not an action of the registry, or lacks its arguments or its line", name, pv.Action)
+		}
 	}
 	if p.authorizer == nil {
 		p.authorizer = DefaultAuthorizer{}
@@ -404,6 +428,7 @@ func (p *Pipeline) call(ctx context.Context, req Request, st *callState) (*Resul
 		return nil, &tools.InputError{Action: a.Name, Problems: []tools.FieldProblem{{Problem: err.Error()}}}
 	}
 	call := newCall(a, args, req)
+	call.Preview = p.previewOf(a.Name, args, req)
 	rec.Project, rec.Branch, rec.Organization = call.Project, call.Branch, call.Organization
 	if err := a.Validate(args); err != nil {
 		refuse("builtin:input", "invalid arguments")
@@ -492,6 +517,26 @@ func (p *Pipeline) call(ctx context.Context, req Request, st *callState) (*Resul
 	}
 	res.Poll = pollRequest(a, args, data, req)
 	return res, nil
+}
+
+// previewOf returns the preview of a call to name, if it has one: run
+// through the pipeline as the same caller, on the same surface, in the same
+// scope, so the policy decides it and the audit log records it too.
+func (p *Pipeline) previewOf(name string, args map[string]any, req Request) func(context.Context) (string, error) {
+	pv, ok := p.previews[name]
+	if !ok {
+		return nil
+	}
+	return func(ctx context.Context) (string, error) {
+		res, err := p.run(ctx, Request{
+			Action: pv.Action, Args: pv.Args(args), Principal: req.Principal, Identities: req.Identities,
+			Surface: req.Surface, Scope: req.Scope,
+		}, false)
+		if err != nil {
+			return "", err
+		}
+		return pv.Line(res.Data), nil
+	}
 }
 
 // newCall reads what the arguments name as the call's target.

@@ -95,6 +95,9 @@ func approvalBlocks(a consent.Approval, shown []consent.Shown, risk action.Risk)
 		field("Expires", when(a.ExpiresAt)),
 		field("Approvers", clipEscaped(whoList(a.Approvers), 1000)),
 	}
+	if a.Preview != "" {
+		facts = append(facts, field("Preview", clipEscaped(text(a.Preview), 1000)))
+	}
 	if len(a.Votes) > 0 {
 		votes := make([]string, len(a.Votes))
 		for i, v := range a.Votes {
