@@ -1,11 +1,13 @@
 package slackbot_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -49,7 +51,8 @@ var secretShapes = []string{
 // arguments parse, it reaches the pipeline, and what comes back is valid
 // Block Kit with every secret redacted.
 func TestEveryActionFromSlack(t *testing.T) {
-	e := newEnv(t, envOptions{policy: allowAll})
+	logs := &lockedBuffer{}
+	e := newEnv(t, envOptions{policy: allowAll, logs: logs})
 	known := map[string]any{
 		"ref": e.seed.ProjectRef, "slug": e.seed.OrgSlug, "branch_id_or_ref": e.seed.PreviewBranchRef,
 		"function_slug": e.seed.FunctionSlugs[0],
@@ -81,6 +84,36 @@ func TestEveryActionFromSlack(t *testing.T) {
 	if redacted < 10 {
 		t.Errorf("only %d answers showed a masked secret", redacted)
 	}
+	// Nor may any reach the log of the whole run, at debug level.
+	logged := logs.String()
+	if n := strings.Count(logged, "\n"); n < len(e.app.Registry.Actions()) {
+		t.Fatalf("only %d log lines for %d calls: the scan below would be vacuous", n, len(e.app.Registry.Actions()))
+	}
+	for line := range strings.Lines(logged) {
+		for _, s := range append(secretShapes, "xoxb-test") {
+			if strings.Contains(line, s) {
+				t.Errorf("a secret (%s…) reached the log: %.500s", s, line)
+			}
+		}
+	}
+}
+
+// lockedBuffer is a log destination for goroutines writing at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // Slack resends a command it thinks was lost: it runs once.

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
 
 	"github.com/supaops/supaops/internal/app"
@@ -40,11 +42,18 @@ type envOptions struct {
 	approvalsChannel string
 	fake             *slackfake.Fake
 	now              func() time.Time // nil: time.Now
+	// logs, when set, receives every line the app and the bot log, at
+	// debug level.
+	logs io.Writer
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
-	a := apptest.New(t, apptest.Options{Policy: o.policy, StoreFile: o.storeFile, Now: o.now})
+	logger := zerolog.Nop()
+	if o.logs != nil {
+		logger = zerolog.New(o.logs).Level(zerolog.DebugLevel).With().Timestamp().Logger()
+	}
+	a := apptest.New(t, apptest.Options{Policy: o.policy, StoreFile: o.storeFile, Now: o.now, Logger: &logger})
 	f := o.fake
 	if f == nil {
 		f = slackfake.New(t)
@@ -52,7 +61,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	f.SetUsergroups(o.groups...)
 	bot, err := slackbot.New(a, f.Client("xoxb-test"), slackbot.Options{
 		Teams: []string{f.Identity().TeamID}, ApprovalsChannel: o.approvalsChannel,
-		PollInterval: 100 * time.Millisecond, PollTimeout: 30 * time.Second, Now: o.now,
+		PollInterval: 100 * time.Millisecond, PollTimeout: 30 * time.Second, Now: o.now, Logger: logger,
 	})
 	if err != nil {
 		t.Fatal(err)
