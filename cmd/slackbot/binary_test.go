@@ -120,6 +120,17 @@ func TestBinaryOverHTTP(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("a badly signed command: %d", resp.StatusCode)
 	}
+	// The listener faces Slack, so the internet: probes yes, metrics no.
+	for path, want := range map[string]int{"/readyz": http.StatusOK, "/metrics": http.StatusNotFound} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
 }
 
 // The built binary over Socket Mode against the fake.

@@ -87,11 +87,13 @@ func serveOps(ctx context.Context, addr string, h http.Handler, log zerolog.Logg
 	return nil
 }
 
-// withOps serves h, and the operator's paths from ops in front of it.
+// withOps serves h, and the probes' paths from ops in front of it. Not
+// /metrics: the --http listener faces Slack, so the internet; what was
+// called and how often is served only at --metrics-addr, which the
+// operator keeps inside.
 func withOps(h, opsHandler http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+health.ReadyPath, opsHandler)
-	mux.Handle("GET "+health.MetricsPath, opsHandler)
 	mux.Handle("/", h)
 	return mux
 }

@@ -55,9 +55,9 @@ Without SLACK_APP_TOKEN, --http ADDR is required (POST /slack/commands and
 
 Health and metrics: GET /healthz (the process is up), GET /readyz (the store
 opens, the policy is loaded, Slack is connected, the scheduler runs: each
-named in the JSON answer, 503 when one fails) and GET /metrics (Prometheus)
-are served on the --http listener and, with --metrics-addr ADDR, at ADDR
-(Socket Mode and --jobs-only have no listener of their own). Logs are JSON
+named in the JSON answer, 503 when one fails) are served on the --http
+listener; they and GET /metrics (Prometheus) are served at --metrics-addr
+ADDR. /metrics is never on the --http listener, which faces Slack. Logs are JSON
 lines on stderr, each call's with its req_id (--log-format text for people);
 SUPAOPS_LOG_LEVEL sets the level (default info).
 

@@ -199,6 +199,20 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.NotFound(sw, r)
 			break
 		}
+		if r.URL.Path == MetricsPath {
+			// Probes need no credential; what was called, how often and
+			// how it went is for the operator: a listener that needs
+			// tokens for MCP needs one for metrics too (Prometheus sends
+			// it with bearer_token_file).
+			p, err := h.auth.authenticate(r.Header.Get("Authorization"))
+			if err != nil {
+				rec.denied = err.Error()
+				sw.Header().Set("WWW-Authenticate", `Bearer realm="supaops"`)
+				http.Error(sw, "unauthorized: "+err.Error(), http.StatusUnauthorized)
+				break
+			}
+			rec.principal = p.ID
+		}
 		h.ops.ServeHTTP(sw, r)
 	default:
 		http.NotFound(sw, r)

@@ -354,19 +354,24 @@ func TestOpsPaths(t *testing.T) {
 	withOps := f.serve(t, Config{Tokens: testTokens, Ops: ops})
 	without := f.serve(t, Config{Tokens: testTokens})
 	tests := []struct {
-		name, base, method, path string
-		want                     int
+		name, base, method, path, token string
+		want                            int
 	}{
-		{"readyz", withOps, http.MethodGet, ReadyPath, http.StatusTeapot},
-		{"metrics", withOps, http.MethodGet, MetricsPath, http.StatusTeapot},
-		{"metrics by POST", withOps, http.MethodPost, MetricsPath, http.StatusNotFound},
-		{"readyz without ops", without, http.MethodGet, ReadyPath, http.StatusNotFound},
-		{"metrics without ops", without, http.MethodGet, MetricsPath, http.StatusNotFound},
+		{"readyz, no token needed", withOps, http.MethodGet, ReadyPath, "", http.StatusTeapot},
+		{"metrics", withOps, http.MethodGet, MetricsPath, tokenOps, http.StatusTeapot},
+		{"metrics without a token", withOps, http.MethodGet, MetricsPath, "", http.StatusUnauthorized},
+		{"metrics with a wrong token", withOps, http.MethodGet, MetricsPath, "not-a-token", http.StatusUnauthorized},
+		{"metrics by POST", withOps, http.MethodPost, MetricsPath, tokenOps, http.StatusNotFound},
+		{"readyz without ops", without, http.MethodGet, ReadyPath, "", http.StatusNotFound},
+		{"metrics without ops", without, http.MethodGet, MetricsPath, tokenOps, http.StatusNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			req, _ := http.NewRequestWithContext(t.Context(), tt.method, tt.base+tt.path, http.NoBody)
+			if tt.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tt.token)
+			}
 			status, _, body := do(t, req)
 			if status != tt.want {
 				t.Fatalf("status = %d (%s), want %d", status, body, tt.want)
