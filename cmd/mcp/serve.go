@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -163,25 +162,7 @@ func splitList(s string) []string {
 	return out
 }
 
-// serveOps serves h at addr (--metrics-addr) until ctx ends, in the
-// background; a listen error is returned at once.
+// serveOps serves h at addr (--metrics-addr) until ctx ends.
 func serveOps(ctx context.Context, addr string, h http.Handler, log zerolog.Logger) error {
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", loopbackByDefault(addr))
-	if err != nil {
-		return fmt.Errorf("--metrics-addr %s: %w", addr, err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
-	go func() {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			log.Error().Err(err).Str("addr", addr).Msg("serving health and metrics")
-		}
-	}()
-	go func() {
-		<-ctx.Done()
-		grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(grace)
-	}()
-	return nil
+	return health.Serve(ctx, loopbackByDefault(addr), h, log)
 }

@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net"
 	"net/http"
 	"time"
 
@@ -64,27 +61,9 @@ func (o *ops) ObserveConnected(up bool) {
 	}
 }
 
-// serveOps serves h at addr (--metrics-addr) until ctx ends, in the
-// background; a listen error is returned at once.
+// serveOps serves h at addr (--metrics-addr) until ctx ends.
 func serveOps(ctx context.Context, addr string, h http.Handler, log zerolog.Logger) error {
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", addr)
-	if err != nil {
-		return fmt.Errorf("--metrics-addr %s: %w", addr, err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
-	go func() {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			log.Error().Err(err).Str("addr", addr).Msg("serving health and metrics")
-		}
-	}()
-	go func() {
-		<-ctx.Done()
-		grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(grace)
-	}()
-	return nil
+	return health.Serve(ctx, addr, h, log)
 }
 
 // withOps serves h, and the probes' paths from ops in front of it. Not

@@ -7,11 +7,15 @@ package health
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/rs/zerolog"
 )
 
 // Paths served by Handler.
@@ -152,4 +156,28 @@ func (f *Flag) Check() Check {
 		}
 		return fmt.Errorf("%s", f.why)
 	}}
+}
+
+// Serve serves h at addr (--metrics-addr) until ctx ends, in the
+// background; a listen error is returned at once, so a bad address stops
+// the service starting rather than leaving it unwatched.
+func Serve(ctx context.Context, addr string, h http.Handler, log zerolog.Logger) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("--metrics-addr %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			log.Error().Err(err).Str("addr", addr).Msg("serving health and metrics")
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(grace)
+	}()
+	return nil
 }
