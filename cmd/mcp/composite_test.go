@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/supaops/supaops/internal/composite"
 )
 
 // The CLI lists and calls composites like any action; branch_rebase is
@@ -23,5 +25,36 @@ func TestCompositesFromTheCLI(t *testing.T) {
 	token := tokenIn(t, err)
 	if _, _, err := runCmd(t, env, append(call, "--confirm", token)...); err != nil {
 		t.Fatalf("confirmed branch_rebase: %v", err)
+	}
+}
+
+// Every read composite answers from the command line on the sandbox.
+func TestEveryReadCompositeFromTheCLI(t *testing.T) {
+	env := map[string]string{"SUPAOPS_STORE": filepath.Join(t.TempDir(), "s.db")}
+	calls := map[string][]string{
+		"tables_list":           {"ref=sandboxprodxxxxxxxxx"},
+		"extensions_list":       {"ref=sandboxprodxxxxxxxxx"},
+		"cost_preview":          {"kind=branch", "ref=sandboxprodxxxxxxxxx"},
+		"project_url_get":       {"ref=sandboxprodxxxxxxxxx"},
+		"publishable_keys_list": {"ref=sandboxprodxxxxxxxxx"},
+		"rls_check":             {"ref=sandboxprodxxxxxxxxx"},
+		"database_health":       {"ref=sandboxprodxxxxxxxxx"},
+		"security_overview":     {"ref=sandboxprodxxxxxxxxx"},
+	}
+	for _, d := range composite.Defs() {
+		if d.Name == "branch_rebase" {
+			continue // a write: TestCompositesFromTheCLI confirms it
+		}
+		args, ok := calls[d.Name]
+		if !ok {
+			t.Errorf("no CLI case for composite %s", d.Name)
+			continue
+		}
+		t.Run(d.Name, func(t *testing.T) {
+			out, _, err := runCmd(t, env, append(append([]string{"call", d.Name}, args...), "--sandbox")...)
+			if err != nil || strings.TrimSpace(out) == "" {
+				t.Fatalf("%v\n%s", err, out)
+			}
+		})
 	}
 }
