@@ -16,6 +16,10 @@ import (
 // file lock is never held for long: see Options.MaxBatch.
 const DefaultMaxBatch = 128
 
+// DefaultMaxHold bounds how long consecutive batches keep the file open
+// (and locked) between them: see Options.MaxHold.
+const DefaultMaxHold = 20 * time.Millisecond
+
 // errAlone tells a Batch caller that its fn failed inside a shared
 // transaction, which was rolled back without it: it reruns fn on its own.
 var errAlone = errors.New("store: run the call alone")
@@ -143,14 +147,42 @@ func (s *Store) batchResult(ctx context.Context, c *batchCall, err error) error 
 }
 
 // commitQueued commits batches until the queue is empty; ctx is never
-// cancelled.
+// cancelled. Batches that follow one another share one opening of the
+// file, for up to DefaultMaxHold: opening, locking, mapping and closing the
+// file cost more than committing a few records, and while calls keep
+// queueing another one is already waiting. Each batch is still its own
+// durable transaction; the file is closed, and other processes get the
+// lock, when the queue is empty or the hold is up.
 func (s *Store) commitQueued(ctx context.Context) {
 	for {
 		calls := s.batch.take()
 		if len(calls) == 0 {
 			return
 		}
-		s.commit(ctx, calls)
+		err := s.session(ctx, readWrite, calls[0].deadline, func(db *bbolt.DB) error {
+			opened := time.Now()
+			for {
+				s.commitOn(db, calls)
+				if time.Since(opened) >= s.maxHold {
+					return nil
+				}
+				// The committer stops (take) only once the file is
+				// closed, so Close returns with it closed.
+				if calls = s.batch.takeMore(); len(calls) == 0 {
+					return nil
+				}
+			}
+		})
+		if err != nil {
+			// The file could not be opened (or a transaction faulted): the
+			// calls not yet told are told why.
+			for _, c := range calls {
+				select {
+				case c.done <- err:
+				default:
+				}
+			}
+		}
 	}
 }
 
@@ -163,6 +195,21 @@ func (b *batcher) take() []*batchCall {
 		b.stop()
 		return nil
 	}
+	return b.takeLocked()
+}
+
+// takeMore is take for a committer that goes on: it does not stop it.
+func (b *batcher) takeMore() []*batchCall {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.queue) == 0 {
+		return nil
+	}
+	return b.takeLocked()
+}
+
+// takeLocked removes up to max calls from the queue; b.mu is held.
+func (b *batcher) takeLocked() []*batchCall {
 	n := min(len(b.queue), b.max)
 	calls := slices.Clone(b.queue[:n])
 	b.queue = slices.Delete(b.queue, 0, n)
@@ -189,15 +236,41 @@ func (b *batcher) remove(c *batchCall) {
 // transaction is rerun without it, as bbolt's DB.Batch does. ctx cancels the
 // wait for the file lock: a leader passes its own, with its call alone.
 func (s *Store) commit(ctx context.Context, calls []*batchCall) {
+	s.commitWith(calls, func(fn func(*bbolt.Tx) error) error {
+		// The oldest call's deadline bounds the wait for the lock, so none
+		// of them waits longer than the lock timeout.
+		return s.runUntil(ctx, readWrite, calls[0].deadline, fn)
+	})
+}
+
+// commitOn is commit on a file already open and locked (commitQueued).
+func (s *Store) commitOn(db *bbolt.DB, calls []*batchCall) {
+	s.commitWith(calls, func(fn func(*bbolt.Tx) error) (err error) {
+		// As in session: a panic is the transaction's failure (bbolt rolls
+		// it back), so the batch goes on without the call that caused it.
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("store %s: %w: transaction failed: %v", s.path, ErrCorrupt, r)
+			}
+		}()
+		if err := db.Update(fn); err != nil {
+			return err
+		}
+		s.stats.commits.Add(1)
+		return nil
+	})
+}
+
+// commitWith runs calls in one transaction, run by update, and tells each
+// its outcome (see commit).
+func (s *Store) commitWith(calls []*batchCall, update func(func(*bbolt.Tx) error) error) {
 	for {
 		calls = slices.DeleteFunc(calls, (*batchCall).withdrawn)
 		if len(calls) == 0 {
 			return
 		}
 		failed, ran := -1, 0
-		// The oldest call's deadline bounds the wait for the lock, so none
-		// of them waits longer than the lock timeout.
-		err := s.runUntil(ctx, readWrite, calls[0].deadline, func(tx *bbolt.Tx) error {
+		err := update(func(tx *bbolt.Tx) error {
 			if err := checkSchema(tx); err != nil {
 				return fmt.Errorf("store %s: %w", s.path, err)
 			}

@@ -310,6 +310,47 @@ func TestBatchIsBounded(t *testing.T) {
 	}
 }
 
+// Batches that queue one behind another share one opening of the file
+// (each still its own transaction, with its own commit), for MaxHold at
+// most; with no hold, each batch opens the file anew.
+func TestFollowingBatchesShareAnOpening(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		hold      time.Duration
+		wantOpens uint64
+	}{
+		{"held", time.Minute, 1 + 1}, // the held leader's, then one for 3 batches
+		{"not held", time.Nanosecond, 1 + 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := Open(t.Context(), openTemp(t).Path(), Options{MaxBatch: 4, MaxHold: tt.hold})
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := st.Stats()
+			release := holdBatch(t, st)
+			var calls []<-chan error
+			for i := range 10 {
+				calls = append(calls, queue(t, st, t.Context(), appendName(fmt.Sprint("c", i))))
+			}
+			if err := release(); err != nil {
+				t.Fatal(err)
+			}
+			wantNil(t, calls)
+			if err := st.Close(); err != nil { // returns once the committer has closed the file
+				t.Fatal(err)
+			}
+			after := st.Stats()
+			if got := after.Commits - before.Commits; got != 1+3 {
+				t.Errorf("%d commits, want 1+3: each batch is its own durable transaction", got)
+			}
+			if got := after.WriteOpens - before.WriteOpens; got != tt.wantOpens {
+				t.Errorf("the file was opened %d times for writing, want %d", got, tt.wantOpens)
+			}
+		})
+	}
+}
+
 // Close returns only once every queued call has committed, and the store
 // refuses transactions afterwards.
 func TestCloseDrainsTheQueue(t *testing.T) {

@@ -23,13 +23,17 @@ type Stats struct {
 	// lock in all, from locking to closing, and LongestWriteHold the longest
 	// one: how long another process had to wait at worst.
 	WriteHold, LongestWriteHold time.Duration
+	// WriteOpens is how many times the file was opened and locked for
+	// writing: once per Update, once per run of batches that follow one
+	// another (Options.MaxHold).
+	WriteOpens uint64
 }
 
 // counters are the running totals behind Stats.
 type counters struct {
-	commits, batches, batched atomic.Uint64
-	largestBatch              atomic.Int64
-	hold, longestHold         atomic.Int64 // nanoseconds
+	commits, batches, batched, writeOpens atomic.Uint64
+	largestBatch                          atomic.Int64
+	hold, longestHold                     atomic.Int64 // nanoseconds
 }
 
 // Stats returns the totals since Open.
@@ -41,12 +45,14 @@ func (s *Store) Stats() Stats {
 		Commits: s.stats.commits.Load(), Batches: s.stats.batches.Load(), Batched: s.stats.batched.Load(),
 		LargestBatch: int(s.stats.largestBatch.Load()), Queued: queued,
 		WriteHold: time.Duration(s.stats.hold.Load()), LongestWriteHold: time.Duration(s.stats.longestHold.Load()),
+		WriteOpens: s.stats.writeOpens.Load(),
 	}
 }
 
 func (c *counters) noteBatch(n int) { raise(&c.largestBatch, int64(n)) }
 
 func (c *counters) noteHold(d time.Duration) {
+	c.writeOpens.Add(1)
 	c.hold.Add(int64(d))
 	raise(&c.longestHold, int64(d))
 }

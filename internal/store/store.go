@@ -22,6 +22,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -48,6 +49,11 @@ type Options struct {
 	// MaxBatch bounds how many Batch calls share one transaction, and so how
 	// long one holds the file lock; zero means DefaultMaxBatch.
 	MaxBatch int
+	// MaxHold bounds how long batches queued one after another keep the
+	// file open and locked between their transactions; zero means
+	// DefaultMaxHold. Other processes wait at most that long, plus one
+	// transaction, for their turn.
+	MaxHold time.Duration
 }
 
 // Store is a supaops state file. It is safe for concurrent use by goroutines
@@ -61,6 +67,7 @@ type Store struct {
 	// abandoned counts lock waits given up on but still blocked in flock.
 	abandoned atomic.Int32
 	batch     batcher
+	maxHold   time.Duration
 	closed    atomic.Bool
 	stats     counters
 }
@@ -86,6 +93,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	s.batch.idle.L = &s.batch.mu
 	s.batch.max = opts.MaxBatch
+	s.maxHold = cmp.Or(opts.MaxHold, DefaultMaxHold)
 	if s.batch.max <= 0 {
 		s.batch.max = DefaultMaxBatch
 	}

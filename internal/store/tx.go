@@ -30,7 +30,23 @@ func (s *Store) run(ctx context.Context, acc access, fn func(*bbolt.Tx) error) e
 }
 
 // runUntil is run waiting for the lock until deadline at most.
-func (s *Store) runUntil(ctx context.Context, acc access, deadline time.Time, fn func(*bbolt.Tx) error) (err error) {
+func (s *Store) runUntil(ctx context.Context, acc access, deadline time.Time, fn func(*bbolt.Tx) error) error {
+	return s.session(ctx, acc, deadline, func(db *bbolt.DB) error {
+		if acc == readOnly {
+			return db.View(fn)
+		}
+		if err := db.Update(fn); err != nil {
+			return err
+		}
+		s.stats.commits.Add(1)
+		return nil
+	})
+}
+
+// session opens the file, waiting for the lock until deadline at most, lets
+// use run transactions on it, and closes it again. A write session counts
+// its own commits.
+func (s *Store) session(ctx context.Context, acc access, deadline time.Time, use func(*bbolt.DB) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("store %s: %w", s.path, err)
 	}
@@ -56,9 +72,6 @@ func (s *Store) runUntil(ctx context.Context, acc access, deadline time.Time, fn
 		}
 		if acc != readOnly {
 			s.stats.noteHold(time.Since(locked))
-			if err == nil {
-				s.stats.commits.Add(1)
-			}
 		}
 	}()
 	defer func() {
@@ -66,10 +79,7 @@ func (s *Store) runUntil(ctx context.Context, acc access, deadline time.Time, fn
 			err = fmt.Errorf("store %s: %w: transaction failed: %v", s.path, ErrCorrupt, r)
 		}
 	}()
-	if acc == readOnly {
-		return db.View(fn)
-	}
-	return db.Update(fn)
+	return use(db)
 }
 
 func (s *Store) acquireWriter(ctx context.Context, deadline time.Time) error {
