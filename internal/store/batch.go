@@ -168,7 +168,7 @@ func (s *Store) commitQueued(ctx context.Context) {
 				}
 				// The committer stops (take) only once the file is
 				// closed, so Close returns with it closed.
-				if calls = s.batch.takeMore(); len(calls) == 0 {
+				if calls = s.batch.takeMore(s.batch.max); len(calls) == 0 {
 					return nil
 				}
 			}
@@ -195,22 +195,23 @@ func (b *batcher) take() []*batchCall {
 		b.stop()
 		return nil
 	}
-	return b.takeLocked()
+	return b.takeLocked(b.max)
 }
 
-// takeMore is take for a committer that goes on: it does not stop it.
-func (b *batcher) takeMore() []*batchCall {
+// takeMore is take for a committer that goes on: it does not stop it. It
+// takes up to limit calls.
+func (b *batcher) takeMore(limit int) []*batchCall {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if len(b.queue) == 0 {
+	if len(b.queue) == 0 || limit <= 0 {
 		return nil
 	}
-	return b.takeLocked()
+	return b.takeLocked(limit)
 }
 
-// takeLocked removes up to max calls from the queue; b.mu is held.
-func (b *batcher) takeLocked() []*batchCall {
-	n := min(len(b.queue), b.max)
+// takeLocked removes up to limit calls from the queue; b.mu is held.
+func (b *batcher) takeLocked(limit int) []*batchCall {
+	n := min(len(b.queue), limit)
 	calls := slices.Clone(b.queue[:n])
 	b.queue = slices.Delete(b.queue, 0, n)
 	return calls
@@ -235,12 +236,17 @@ func (b *batcher) remove(c *batchCall) {
 // whose fn fails (or panics) is taken out and told to run alone, and the
 // transaction is rerun without it, as bbolt's DB.Batch does. ctx cancels the
 // wait for the file lock: a leader passes its own, with its call alone.
+//
+// Calls that queued while the leader waited for the file and opened it join
+// its transaction: they cost it a few microseconds, against a commit of
+// their own later.
 func (s *Store) commit(ctx context.Context, calls []*batchCall) {
+	deadline := calls[0].deadline
 	s.commitWith(calls, func(fn func(*bbolt.Tx) error) error {
 		// The oldest call's deadline bounds the wait for the lock, so none
 		// of them waits longer than the lock timeout.
-		return s.runUntil(ctx, readWrite, calls[0].deadline, fn)
-	})
+		return s.runUntil(ctx, readWrite, deadline, fn)
+	}, true)
 }
 
 // commitOn is commit on a file already open and locked (commitQueued).
@@ -258,12 +264,13 @@ func (s *Store) commitOn(db *bbolt.DB, calls []*batchCall) {
 		}
 		s.stats.commits.Add(1)
 		return nil
-	})
+	}, false)
 }
 
 // commitWith runs calls in one transaction, run by update, and tells each
-// its outcome (see commit).
-func (s *Store) commitWith(calls []*batchCall, update func(func(*bbolt.Tx) error) error) {
+// its outcome (see commit); with join, the calls queued by the time the
+// transaction starts join it, up to the batch's bound.
+func (s *Store) commitWith(calls []*batchCall, update func(func(*bbolt.Tx) error) error, join bool) {
 	for {
 		calls = slices.DeleteFunc(calls, (*batchCall).withdrawn)
 		if len(calls) == 0 {
@@ -271,6 +278,10 @@ func (s *Store) commitWith(calls []*batchCall, update func(func(*bbolt.Tx) error
 		}
 		failed, ran := -1, 0
 		err := update(func(tx *bbolt.Tx) error {
+			if join {
+				calls = append(calls, s.batch.takeMore(s.batch.max-len(calls))...)
+				join = false // once: a rerun keeps who joined
+			}
 			if err := checkSchema(tx); err != nil {
 				return fmt.Errorf("store %s: %w", s.path, err)
 			}

@@ -434,3 +434,47 @@ func TestExpiredDeadlineTakesAFreeLock(t *testing.T) {
 		}
 	}
 }
+
+// Calls that queue while the leader (the call that found nobody committing)
+// waits for the file join the leader's transaction: one commit for all.
+func TestLeaderTakesWhatQueuedWhileItWaited(t *testing.T) {
+	st := openTemp(t)
+	// An Update holds the file, so the next Batch call leads but waits.
+	inside, let := make(chan struct{}), make(chan struct{})
+	updated := make(chan error, 1)
+	go func() {
+		updated <- st.Update(context.Background(), func(*bbolt.Tx) error {
+			close(inside)
+			<-let
+			return nil
+		})
+	}()
+	<-inside
+	before := st.Stats()
+	leader := make(chan error, 1)
+	go func() { leader <- st.Batch(context.Background(), appendName("leader")) }()
+	waitUntil(t, "the leader to start", func() bool {
+		st.batch.mu.Lock()
+		defer st.batch.mu.Unlock()
+		return st.batch.running
+	})
+	var calls []<-chan error
+	for i := range 5 {
+		calls = append(calls, queue(t, st, t.Context(), appendName(fmt.Sprint("c", i))))
+	}
+	close(let)
+	if err := <-updated; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-leader; err != nil {
+		t.Fatal(err)
+	}
+	wantNil(t, calls)
+	after := st.Stats()
+	if got := after.Batches - before.Batches; got != 1 || after.LargestBatch != 6 {
+		t.Errorf("%d batches, the largest of %d calls; want 1 of 6: the leader and the 5 that queued meanwhile", got, after.LargestBatch)
+	}
+	if got := names(t, st); !slices.Equal(got, []string{"leader", "c0", "c1", "c2", "c3", "c4"}) {
+		t.Errorf("the file has %v", got)
+	}
+}
