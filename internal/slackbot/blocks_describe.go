@@ -178,7 +178,7 @@ func argumentLines(a *tools.Action, scoped bool) []string {
 
 // typeText names a schema's type: "string (uuid)", "list of integer".
 func typeText(schema map[string]any) string {
-	t := jsonType(schema)
+	t, _ := tools.SchemaType(schema)
 	switch t {
 	case "":
 		for _, k := range []string{"oneOf", "anyOf"} {
@@ -198,21 +198,6 @@ func typeText(schema map[string]any) string {
 		return t + " (" + f + ")"
 	}
 	return t
-}
-
-// jsonType is a schema's one non-null type, or "".
-func jsonType(schema map[string]any) string {
-	switch t := schema["type"].(type) {
-	case string:
-		return t
-	case []any:
-		for _, x := range t {
-			if s, ok := x.(string); ok && s != "null" {
-				return s
-			}
-		}
-	}
-	return ""
 }
 
 // enumOf lists a schema's allowed values, or its items' for a list.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/supaops/supaops/internal/tools"
 )
 
 // Numbers stay json.Number from the text to the request: a float64 would
@@ -111,7 +113,7 @@ func nonIntegers(schema map[string]any, v any, path string) []nonInteger {
 		if schema == nil || depth > 32 {
 			return
 		}
-		typ, _ := schemaType(schema)
+		typ, _ := tools.SchemaType(schema)
 		switch v := v.(type) {
 		case json.Number:
 			if typ == "integer" && !isIntegerText(v) {

@@ -102,7 +102,7 @@ func Parse(a *tools.Action, pairs []string, jsonObject string) (map[string]any, 
 
 // coerce types one value by its schema.
 func coerce(schema map[string]any, raw string) (any, error) {
-	typ, nullable := schemaType(schema)
+	typ, nullable := tools.SchemaType(schema)
 	if nullable && typ != "string" && strings.TrimSpace(raw) == "null" {
 		return nil, nil
 	}
@@ -146,7 +146,7 @@ func parseArray(schema map[string]any, raw string) (any, error) {
 		}
 		return v, nil
 	}
-	itemType, _ := schemaType(items)
+	itemType, _ := tools.SchemaType(items)
 	switch itemType {
 	case "object", "array":
 		return nil, fmt.Errorf("want a JSON array, e.g. [%s]", map[string]string{"object": "{...}", "array": "[...]"}[itemType])
@@ -250,25 +250,6 @@ func describeToken(tok json.Token) string {
 	}
 }
 
-// schemaType is the schema's single non-null type, or "", and whether it
-// allows null.
-func schemaType(schema map[string]any) (typ string, nullable bool) {
-	switch t := schema["type"].(type) {
-	case string:
-		return t, false
-	case []any:
-		for _, x := range t {
-			s, _ := x.(string)
-			if s == "null" {
-				nullable = true
-			} else if s != "" && typ == "" {
-				typ = s
-			}
-		}
-	}
-	return typ, nullable
-}
-
 // example is a key=value for one argument, with a value valid for its
 // schema where the registry can make one up.
 func example(a *tools.Action, key string) string {
@@ -276,7 +257,7 @@ func example(a *tools.Action, key string) string {
 		return key + "=" + exampleText(v)
 	}
 	schema, _ := a.Property(key)
-	typ, _ := schemaType(schema)
+	typ, _ := tools.SchemaType(schema)
 	switch typ {
 	case "boolean":
 		return key + "=true"
@@ -286,7 +267,7 @@ func example(a *tools.Action, key string) string {
 		return key + "=1.5"
 	case "array":
 		items, _ := schema["items"].(map[string]any)
-		if t, _ := schemaType(items); t == "object" || t == "array" {
+		if t, _ := tools.SchemaType(items); t == "object" || t == "array" {
 			return key + "='[...]'"
 		}
 		return key + "=a,b"

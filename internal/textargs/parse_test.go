@@ -312,7 +312,7 @@ func FuzzParse(f *testing.F) {
 			if !ok {
 				continue
 			}
-			if typ, _ := schemaType(schema); typ == "integer" && v != nil {
+			if typ, _ := tools.SchemaType(schema); typ == "integer" && v != nil {
 				n, isNumber := v.(json.Number)
 				if (isNumber && !isIntegerText(n)) || (!isNumber && jsonObject == "") {
 					t.Fatalf("%s = %#v for an integer field", key, v)

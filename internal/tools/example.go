@@ -52,7 +52,7 @@ func exampleValue(schema map[string]any, depth int) any {
 			return exampleValue(first, depth+1)
 		}
 	}
-	switch schemaType(schema) {
+	switch typ, _ := SchemaType(schema); typ {
 	case "string":
 		return exampleString(schema)
 	case "integer":

@@ -4,19 +4,23 @@ import (
 	"sort"
 )
 
-// schemaType is the schema's single non-null type, or "".
-func schemaType(schema map[string]any) string {
+// SchemaType is a JSON schema's one non-null type ("" when it names none),
+// and whether it also allows null (["string","null"]).
+func SchemaType(schema map[string]any) (typ string, nullable bool) {
 	switch t := schema["type"].(type) {
 	case string:
-		return t
+		return t, false
 	case []any:
 		for _, x := range t {
-			if s, ok := x.(string); ok && s != "null" {
-				return s
+			s, _ := x.(string)
+			if s == "null" {
+				nullable = true
+			} else if s != "" && typ == "" {
+				typ = s
 			}
 		}
 	}
-	return ""
+	return typ, nullable
 }
 
 func sortedKeys(m map[string]any) []string {
