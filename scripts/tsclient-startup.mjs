@@ -5,10 +5,12 @@
 //
 //   (cd cmd/mcp/testdata/trivialmcp && go build -o /tmp/trivialmcp .)
 //   go build -o /tmp/supaops-mcp ./cmd/mcp
-//   mkdir -p /tmp/tsclient && (cd /tmp/tsclient && npm init -y && npm install @modelcontextprotocol/sdk)
-//   NODE_PATH=/tmp/tsclient/node_modules node --experimental-default-type=module scripts/tsclient-startup.mjs 20
+//   mkdir -p /tmp/tsclient && cp scripts/tsclient-startup.mjs /tmp/tsclient/
+//   cd /tmp/tsclient && npm init -y && npm install @modelcontextprotocol/sdk
+//   node tsclient-startup.mjs 20
 //
-// (or copy this file into /tmp/tsclient and run it there).
+// (Node resolves the SDK from the script's own folder: ES modules ignore
+// NODE_PATH.)
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 

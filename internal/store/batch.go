@@ -148,7 +148,7 @@ func (s *Store) batchResult(ctx context.Context, c *batchCall, err error) error 
 
 // commitQueued commits batches until the queue is empty; ctx is never
 // cancelled. Batches that follow one another share one opening of the
-// file, for up to DefaultMaxHold: opening, locking, mapping and closing the
+// file, for up to Options.MaxHold: opening, locking, mapping and closing the
 // file cost more than committing a few records, and while calls keep
 // queueing another one is already waiting. Each batch is still its own
 // durable transaction; the file is closed, and other processes get the
@@ -174,8 +174,8 @@ func (s *Store) commitQueued(ctx context.Context) {
 			}
 		})
 		if err != nil {
-			// The file could not be opened (or a transaction faulted): the
-			// calls not yet told are told why.
+			// The file could not be opened, or not closed: the batch in hand
+			// is told why, unless it was told its commit already.
 			for _, c := range calls {
 				select {
 				case c.done <- err:
