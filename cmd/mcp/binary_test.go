@@ -35,8 +35,10 @@ var built struct {
 var buildFlags = []string{"build", "-trimpath", "-ldflags", "-s -w"}
 
 // goBuild runs go build with buildFlags and CGO off, as make build does.
-func goBuild(out, pkg string) error {
-	cmd := exec.Command("go", append(append([]string(nil), buildFlags...), "-o", out, pkg)...)
+// extra flags go before the package (-tags).
+func goBuild(out, pkg string, extra ...string) error {
+	args := append(append(append([]string(nil), buildFlags...), extra...), "-o", out, pkg)
+	cmd := exec.Command("go", args...)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build %s: %w\n%s", pkg, err, msg)

@@ -18,29 +18,42 @@ import (
 	"github.com/supaops/supaops/internal/sandbox"
 )
 
-var trivialBuilt struct {
+// builtServer is a test server under testdata, built once per test binary.
+type builtServer struct {
 	once sync.Once
 	path string
 	err  error
 }
 
-// trivialServer builds testdata/trivialmcp, the floor start-up is measured
-// against: an mcp-go stdio server with three tools and nothing else.
-func trivialServer(tb testing.TB) string {
+var trivialBuilt, trivialLibsBuilt builtServer
+
+// build builds ./testdata/trivialmcp once, as out, with extra build flags,
+// and returns the binary's path.
+func (s *builtServer) build(tb testing.TB, out string, extra ...string) string {
 	tb.Helper()
-	trivialBuilt.once.Do(func() {
-		dir, err := os.MkdirTemp("", "trivialmcp")
+	s.once.Do(func() {
+		dir, err := os.MkdirTemp("", out)
 		if err != nil {
-			trivialBuilt.err = err
+			s.err = err
 			return
 		}
-		trivialBuilt.path = filepath.Join(dir, "trivialmcp")
-		trivialBuilt.err = goBuild(trivialBuilt.path, "./testdata/trivialmcp")
+		s.path = filepath.Join(dir, out)
+		s.err = goBuild(s.path, "./testdata/trivialmcp", extra...)
 	})
-	if trivialBuilt.err != nil {
-		tb.Fatal(trivialBuilt.err)
+	if s.err != nil {
+		tb.Fatal(s.err)
 	}
-	return trivialBuilt.path
+	return s.path
+}
+
+// trivialServer builds testdata/trivialmcp, the floor start-up is measured
+// against: an mcp-go stdio server with three tools and nothing else.
+func trivialServer(tb testing.TB) string { return trivialBuilt.build(tb, "trivialmcp") }
+
+// trivialLibsServer builds the same server linked with every third-party
+// package supaops-mcp imports (testdata/trivialmcp/libs.go).
+func trivialLibsServer(tb testing.TB) string {
+	return trivialLibsBuilt.build(tb, "trivialmcplibs", "-tags", "trivialmcplibs")
 }
 
 // coldStart is one start of a stdio server as an MCP client sees it.
@@ -154,6 +167,30 @@ func BenchmarkStartupVsTrivial(b *testing.B) {
 	}
 }
 
+// BenchmarkStartupLibraryFloor splits BenchmarkStartupVsTrivial's ratio in
+// two, each measured alternately in one run: what linking supaops-mcp's
+// third-party libraries costs a trivial server (libraries-vs-trivial:
+// trivialmcplibs against trivialmcp, identical but for the imports), and
+// what supaops adds on top of that floor (supaops-vs-libraries, against the
+// real API client with a fake token, as real-api above). Start-up is
+// process start → initialize → tools/list answered.
+func BenchmarkStartupLibraryFloor(b *testing.B) {
+	ours, trivial, libs := binary(b), trivialServer(b), trivialLibsServer(b)
+	list := func(bin string, env []string) func() time.Duration {
+		return func() time.Duration { return startAndList(b, bin, nil, env, "").toList }
+	}
+	b.Run("libraries-vs-trivial", func(b *testing.B) {
+		interleave.CompareMeasured(b, "libraries", list(libs, nil), "trivial", list(trivial, nil))
+	})
+	b.Run("supaops-vs-libraries", func(b *testing.B) {
+		env := []string{
+			"SUPAOPS_STORE=" + filepath.Join(b.TempDir(), "s.db"), "SUPAOPS_LOG_LEVEL=error",
+			"SUPABASE_ACCESS_TOKEN=sbp_0123456789abcdef0123456789abcdef01234567", "SUPABASE_API_URL=http://127.0.0.1:9",
+		}
+		interleave.CompareMeasured(b, "supaops", list(ours, env), "libraries", list(libs, nil))
+	})
+}
+
 // maxInitBytes bounds what any one supaops package may allocate at package
 // initialisation: every start of every command pays it, before main.
 const maxInitBytes = 64 << 10
@@ -188,5 +225,32 @@ func TestPackageInitIsCheap(t *testing.T) {
 	}
 	if seen == 0 {
 		t.Fatalf("no supaops package in the init trace:\n%s", trace.String())
+	}
+}
+
+// TestLibraryFloorLinksEveryLibrary keeps BenchmarkStartupLibraryFloor
+// honest: testdata/trivialmcp/libs.go imports every third-party package a
+// supaops package of this binary imports (or one that imports it), so the
+// floor has all of supaops-mcp's libraries in it.
+func TestLibraryFloorLinksEveryLibrary(t *testing.T) {
+	goList := func(tags string, pkgs ...string) map[string]bool {
+		args := append([]string{"list", "-deps", "-tags", tags, "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}"}, pkgs...)
+		out, err := exec.Command("go", args...).Output()
+		if err != nil {
+			t.Fatalf("go %s: %v", strings.Join(args, " "), err)
+		}
+		set := map[string]bool{}
+		for _, p := range strings.Fields(string(out)) {
+			set[p] = true
+		}
+		return set
+	}
+	ours := goList("", ".")
+	floor := goList("trivialmcplibs", "./testdata/trivialmcp")
+	for p := range ours {
+		if strings.HasPrefix(p, "github.com/supaops/supaops") || floor[p] {
+			continue
+		}
+		t.Errorf("supaops-mcp links %s, the library floor does not: import it in testdata/trivialmcp/libs.go", p)
 	}
 }

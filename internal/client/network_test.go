@@ -2,10 +2,13 @@ package client
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -86,5 +89,61 @@ func TestRealConnectionDropAfterWrite(t *testing.T) {
 				t.Errorf("%d requests reached the server, want %d", hits.Load(), tt.wantHits)
 			}
 		})
+	}
+}
+
+// A burst of concurrent calls reuses the connections the burst before it
+// opened: the client keeps more idle connections to the API than
+// net/http's default of two, so a busy server does not dial (and, against
+// the real API, handshake TLS) again for every burst.
+func TestConcurrentBurstsReuseConnections(t *testing.T) {
+	const inFlight = 16
+	var dialed atomic.Int32
+	arrived := make(chan struct{}, inFlight)
+	release := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-release
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{}`)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			dialed.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c := realCaller(t, srv.URL)
+	burst := func() {
+		var wg sync.WaitGroup
+		for i := range inFlight {
+			// Distinct paths: identical GETs in flight would be collapsed.
+			path := fmt.Sprintf("%s/v1/projects/project%015d", srv.URL, i)
+			wg.Go(func() {
+				req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, path, nil)
+				if err == nil {
+					_, err = c.Do(req)
+				}
+				if err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		for range inFlight { // every call holds a connection at once
+			<-arrived
+		}
+		for range inFlight {
+			release <- struct{}{}
+		}
+		wg.Wait()
+	}
+	burst()
+	if got := dialed.Load(); got != inFlight {
+		t.Fatalf("the first burst opened %d connections, want %d", got, inFlight)
+	}
+	burst()
+	if got := dialed.Load() - inFlight; got != 0 {
+		t.Errorf("the second burst opened %d new connections, want 0 (it should reuse the first burst's)", got)
 	}
 }

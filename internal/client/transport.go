@@ -127,9 +127,17 @@ func New(cfg Config) (*Caller, error) {
 	return c, nil
 }
 
+// idleConnsPerHost is how many idle connections to the API the client keeps.
+// Every call goes to one host, and a server serves many callers at once:
+// net/http's default of 2 would close all but two connections after each
+// burst and dial (and TLS-handshake) anew for the next one.
+const idleConnsPerHost = 64
+
 func defaultTransport() http.RoundTripper {
 	if t, ok := http.DefaultTransport.(*http.Transport); ok {
-		return t.Clone() // our own pool, unaffected by others' tweaks
+		t = t.Clone() // our own pool, unaffected by others' tweaks
+		t.MaxIdleConnsPerHost = idleConnsPerHost
+		return t
 	}
 	return http.DefaultTransport
 }
