@@ -200,17 +200,6 @@ func TestSplitArgs(t *testing.T) {
 	}
 }
 
-func TestLoopbackByDefault(t *testing.T) {
-	for in, want := range map[string]string{
-		":8080": "127.0.0.1:8080", "8080": "127.0.0.1:8080", "0.0.0.0:8080": "0.0.0.0:8080",
-		"[::1]:9": "[::1]:9", "localhost:9": "localhost:9",
-	} {
-		if got := loopbackByDefault(in); got != want {
-			t.Errorf("loopbackByDefault(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestVersion(t *testing.T) {
 	out, _, err := runCmd(t, nil, "version")
 	if err != nil || !strings.HasPrefix(out, "supaops-mcp ") {

@@ -6,14 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/rs/zerolog"
 
 	"github.com/supaops/supaops/internal/app"
 	"github.com/supaops/supaops/internal/health"
@@ -78,7 +75,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		*metricsAddr = strings.TrimSpace(getenv(MetricsAddrEnv))
 	}
 	if *metricsAddr != "" {
-		if err := serveOps(ctx, *metricsAddr, ops, log); err != nil {
+		if err := health.Serve(ctx, *metricsAddr, ops, log); err != nil {
 			return err
 		}
 	}
@@ -100,7 +97,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := a.Ready(ctx); err != nil {
 		return err
 	}
-	*httpAddr = loopbackByDefault(*httpAddr)
+	*httpAddr = health.LoopbackByDefault(*httpAddr)
 	cfg := mcphttp.Config{Addr: *httpAddr, AllowedOrigins: splitList(*origins), Logger: log, Ops: ops}
 	if *tokensFile != "" {
 		if cfg.Tokens, err = mcphttp.LoadTokensFile(*tokensFile); err != nil {
@@ -133,18 +130,6 @@ func serveStdio(ctx context.Context, a *app.App, srv *mcpserver.Server, stdin io
 	return err
 }
 
-// loopbackByDefault binds loopback when the address names no host (":8080",
-// or a bare port): listening on every interface must be asked for by name.
-func loopbackByDefault(addr string) string {
-	if !strings.Contains(addr, ":") {
-		return "127.0.0.1:" + addr
-	}
-	if strings.HasPrefix(addr, ":") {
-		return "127.0.0.1" + addr
-	}
-	return addr
-}
-
 func sandboxNote(sandbox bool) string {
 	if sandbox {
 		return ", sandbox API"
@@ -160,9 +145,4 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-// serveOps serves h at addr (--metrics-addr) until ctx ends.
-func serveOps(ctx context.Context, addr string, h http.Handler, log zerolog.Logger) error {
-	return health.Serve(ctx, loopbackByDefault(addr), h, log)
 }

@@ -89,7 +89,7 @@ func runJobsOnly(ctx context.Context, f jobsOnlyFlags, getenv func(string) strin
 	defer signal.Stop(hup)
 	go stack.WatchPolicy(ctx, hup)
 	if f.metricsAddr != "" {
-		if err := serveOps(ctx, f.metricsAddr, o.handler(stack.ReadyChecks()), log); err != nil {
+		if err := health.Serve(ctx, f.metricsAddr, o.handler(stack.ReadyChecks()), log); err != nil {
 			return err
 		}
 	}

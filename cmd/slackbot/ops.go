@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"time"
-
-	"github.com/rs/zerolog"
 
 	"github.com/supaops/supaops/internal/health"
 	"github.com/supaops/supaops/internal/metrics"
@@ -59,11 +56,6 @@ func (o *ops) ObserveConnected(up bool) {
 		}
 		o.slack.Set(up, why)
 	}
-}
-
-// serveOps serves h at addr (--metrics-addr) until ctx ends.
-func serveOps(ctx context.Context, addr string, h http.Handler, log zerolog.Logger) error {
-	return health.Serve(ctx, addr, h, log)
 }
 
 // withOps serves h, and the probes' paths from ops in front of it. Not

@@ -22,6 +22,7 @@ import (
 	"github.com/supaops/supaops/internal/app"
 	"github.com/supaops/supaops/internal/client"
 	"github.com/supaops/supaops/internal/consent"
+	"github.com/supaops/supaops/internal/health"
 	"github.com/supaops/supaops/internal/jobs"
 	"github.com/supaops/supaops/internal/jobstore"
 	"github.com/supaops/supaops/internal/slackbot"
@@ -57,7 +58,7 @@ Health and metrics: GET /healthz (the process is up), GET /readyz (the store
 opens, the policy is loaded, Slack is connected, the scheduler runs: each
 named in the JSON answer, 503 when one fails) are served on the --http
 listener; they and GET /metrics (Prometheus) are served at --metrics-addr
-ADDR. /metrics is never on the --http listener, which faces Slack. Logs are JSON
+ADDR (loopback when ADDR names no host, as in :9090). /metrics is never on the --http listener, which faces Slack. Logs are JSON
 lines on stderr, each call's with its req_id (--log-format text for people);
 SUPAOPS_LOG_LEVEL sets the level (default info).
 
@@ -173,7 +174,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	opsHandler := o.handler(stack.ReadyChecks())
 	if *metricsAddr != "" {
-		if err := serveOps(ctx, *metricsAddr, opsHandler, log); err != nil {
+		if err := health.Serve(ctx, *metricsAddr, opsHandler, log); err != nil {
 			return err
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -158,10 +159,24 @@ func (f *Flag) Check() Check {
 	}}
 }
 
+// LoopbackByDefault binds loopback when the address names no host (":8080",
+// or a bare port): listening on every interface must be asked for by name.
+func LoopbackByDefault(addr string) string {
+	if !strings.Contains(addr, ":") {
+		return "127.0.0.1:" + addr
+	}
+	if strings.HasPrefix(addr, ":") {
+		return "127.0.0.1" + addr
+	}
+	return addr
+}
+
 // Serve serves h at addr (--metrics-addr) until ctx ends, in the
 // background; a listen error is returned at once, so a bad address stops
-// the service starting rather than leaving it unwatched.
+// the service starting rather than leaving it unwatched. An address without
+// a host is loopback (LoopbackByDefault): what it serves needs no token.
 func Serve(ctx context.Context, addr string, h http.Handler, log zerolog.Logger) error {
+	addr = LoopbackByDefault(addr)
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {

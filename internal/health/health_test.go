@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/supaops/supaops/internal/health"
 )
@@ -72,5 +76,55 @@ func TestLivenessAndMetrics(t *testing.T) {
 		if w.Code != http.StatusOK || w.Body.String() != want {
 			t.Errorf("%s: %d %q", path, w.Code, w.Body.String())
 		}
+	}
+}
+
+func TestLoopbackByDefault(t *testing.T) {
+	for in, want := range map[string]string{
+		":8080": "127.0.0.1:8080", "8080": "127.0.0.1:8080", "0.0.0.0:8080": "0.0.0.0:8080",
+		"[::1]:9": "[::1]:9", "localhost:9": "localhost:9",
+	} {
+		if got := health.LoopbackByDefault(in); got != want {
+			t.Errorf("LoopbackByDefault(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Serve, for both binaries' --metrics-addr, listens on loopback when the
+// address names no host: /metrics and /readyz there need no token.
+func TestServeWithoutHostListensOnLoopbackOnly(t *testing.T) {
+	var outside net.IP
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if ip, ok := a.(*net.IPNet); ok && !ip.IP.IsLoopback() && ip.IP.To4() != nil {
+			outside = ip.IP
+			break
+		}
+	}
+	if outside == nil {
+		t.Skip("this machine has no non-loopback IPv4 address to dial")
+	}
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(free.Addr().(*net.TCPAddr).Port)
+	free.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	if err := health.Serve(ctx, ":"+port, health.Handler(health.New(0), nil), zerolog.Nop()); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", port), time.Second); err != nil {
+		t.Fatalf("loopback: %v", err)
+	} else {
+		c.Close()
+	}
+	if c, err := net.DialTimeout("tcp", net.JoinHostPort(outside.String(), port), time.Second); err == nil {
+		c.Close()
+		t.Errorf("%s:%s answered: Serve(%q) listens beyond loopback", outside, port, ":"+port)
 	}
 }
