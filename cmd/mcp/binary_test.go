@@ -24,12 +24,6 @@ import (
 	"github.com/supaops/supaops/internal/interleave"
 )
 
-var built struct {
-	once sync.Once
-	path string
-	err  error
-}
-
 // buildFlags build test binaries as make build does (static, stripped):
 // start-up time and resident memory are measured on what ships.
 var buildFlags = []string{"build", "-trimpath", "-ldflags", "-s -w"}
@@ -46,23 +40,36 @@ func goBuild(out, pkg string, extra ...string) error {
 	return nil
 }
 
-// binary builds supaops-mcp once per test run.
-func binary(tb testing.TB) string {
+// builtBinary is a binary the tests build once per test run.
+type builtBinary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+var built, trivialBuilt, trivialLibsBuilt builtBinary
+
+// build builds pkg once, as a binary named out, with extra build flags, and
+// returns its path.
+func (b *builtBinary) build(tb testing.TB, out, pkg string, extra ...string) string {
 	tb.Helper()
-	built.once.Do(func() {
-		dir, err := os.MkdirTemp("", "supaops-bin")
+	b.once.Do(func() {
+		dir, err := os.MkdirTemp("", out)
 		if err != nil {
-			built.err = err
+			b.err = err
 			return
 		}
-		built.path = filepath.Join(dir, "supaops-mcp")
-		built.err = goBuild(built.path, ".")
+		b.path = filepath.Join(dir, out)
+		b.err = goBuild(b.path, pkg, extra...)
 	})
-	if built.err != nil {
-		tb.Fatal(built.err)
+	if b.err != nil {
+		tb.Fatal(b.err)
 	}
-	return built.path
+	return b.path
 }
+
+// binary builds supaops-mcp once per test run.
+func binary(tb testing.TB) string { return built.build(tb, "supaops-mcp", ".") }
 
 // stdioSession drives the binary over stdio with newline-delimited JSON-RPC.
 type stdioSession struct {

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,42 +17,16 @@ import (
 	"github.com/supaops/supaops/internal/sandbox"
 )
 
-// builtServer is a test server under testdata, built once per test binary.
-type builtServer struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-var trivialBuilt, trivialLibsBuilt builtServer
-
-// build builds ./testdata/trivialmcp once, as out, with extra build flags,
-// and returns the binary's path.
-func (s *builtServer) build(tb testing.TB, out string, extra ...string) string {
-	tb.Helper()
-	s.once.Do(func() {
-		dir, err := os.MkdirTemp("", out)
-		if err != nil {
-			s.err = err
-			return
-		}
-		s.path = filepath.Join(dir, out)
-		s.err = goBuild(s.path, "./testdata/trivialmcp", extra...)
-	})
-	if s.err != nil {
-		tb.Fatal(s.err)
-	}
-	return s.path
-}
-
 // trivialServer builds testdata/trivialmcp, the floor start-up is measured
 // against: an mcp-go stdio server with three tools and nothing else.
-func trivialServer(tb testing.TB) string { return trivialBuilt.build(tb, "trivialmcp") }
+func trivialServer(tb testing.TB) string {
+	return trivialBuilt.build(tb, "trivialmcp", "./testdata/trivialmcp")
+}
 
 // trivialLibsServer builds the same server linked with every third-party
 // package supaops-mcp imports (testdata/trivialmcp/libs.go).
 func trivialLibsServer(tb testing.TB) string {
-	return trivialLibsBuilt.build(tb, "trivialmcplibs", "-tags", "trivialmcplibs")
+	return trivialLibsBuilt.build(tb, "trivialmcplibs", "./testdata/trivialmcp", "-tags", "trivialmcplibs")
 }
 
 // coldStart is one start of a stdio server as an MCP client sees it.
