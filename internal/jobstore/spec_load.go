@@ -39,33 +39,33 @@ func Parse(name string, data []byte, opts LoadOptions) ([]Spec, error) {
 }
 
 func readJobsFile(ps *specProblems, root *yaml.Node, opts LoadOptions) []Spec {
-	f := ps.fields(root, "jobs file", "version", "jobs")
+	f := ps.Fields(root, "jobs file", "version", "jobs")
 	if f == nil {
 		return nil
 	}
 	if v, ok := f["version"]; !ok {
 		ps.add(root.Line, "version: required; add version: 1")
-	} else if n, err := yamlInt(v.value); err != nil {
-		ps.add(v.value.Line, "version: %v", err)
+	} else if n, err := yamlInt(v.Value); err != nil {
+		ps.add(v.Value.Line, "version: %v", err)
 	} else if n != 1 {
-		ps.add(v.value.Line, "version: %d is not supported; this build reads version 1", n)
+		ps.add(v.Value.Line, "version: %d is not supported; this build reads version 1", n)
 	}
 	v, ok := f["jobs"]
 	if !ok {
 		ps.add(root.Line, "jobs: required; a list of jobs (jobs: [] for none)")
 		return nil
 	}
-	if v.value.Kind != yaml.SequenceNode {
-		ps.add(v.value.Line, "jobs: must be a list of jobs (jobs: [] for none)")
+	if v.Value.Kind != yaml.SequenceNode {
+		ps.add(v.Value.Line, "jobs: must be a list of jobs (jobs: [] for none)")
 		return nil
 	}
-	if len(v.value.Content) > maxJobs {
-		ps.add(v.value.Line, "jobs: %d jobs; the limit is %d", len(v.value.Content), maxJobs)
+	if len(v.Value.Content) > maxJobs {
+		ps.add(v.Value.Line, "jobs: %d jobs; the limit is %d", len(v.Value.Content), maxJobs)
 		return nil
 	}
 	var specs []Spec
 	seen := map[string]int{}
-	for i, item := range v.value.Content {
+	for i, item := range v.Value.Content {
 		s, nameLine, ok := readJob(ps, item, i, opts)
 		if !ok {
 			continue

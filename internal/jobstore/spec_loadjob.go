@@ -74,8 +74,8 @@ func (r *jobReader) value(f map[string]yamlField, key, field string) *yaml.Node 
 		return nil
 	}
 	r.given[field] = true
-	r.lines[field] = v.value.Line
-	return v.value
+	r.lines[field] = v.Value.Line
+	return v.Value
 }
 
 func (r *jobReader) str(f map[string]yamlField, key, field string) string {
@@ -180,7 +180,7 @@ func readJob(ps *specProblems, n *yaml.Node, index int, opts LoadOptions) (s Spe
 	if name := yamlfile.PeekName(n, "name"); jobNameRE().MatchString(name) {
 		r.what = fmt.Sprintf("job %q", name)
 	}
-	f := ps.fields(n, r.what, jobKeys()...)
+	f := ps.Fields(n, r.what, jobKeys()...)
 	if f == nil {
 		return Spec{}, 0, false
 	}

@@ -40,7 +40,7 @@ func (r *jobReader) params(f map[string]yamlField, s *Spec) {
 	}
 	pf := map[string]yamlField{}
 	if n != nil {
-		if pf = r.ps.fields(n, r.what+": params (kind "+s.Kind+")", keys...); pf == nil {
+		if pf = r.ps.Fields(n, r.what+": params (kind "+s.Kind+")", keys...); pf == nil {
 			r.bad["params"] = true
 			return
 		}

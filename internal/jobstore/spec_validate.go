@@ -82,7 +82,7 @@ func (s Spec) check(opts LoadOptions, add func(field, msg string)) {
 		if s.Kind == "" {
 			addf("kind", "required (%s)", strings.Join(Kinds(), ", "))
 		} else {
-			addf("kind", "unknown kind %s%s (known: %s)", suggest.Quote(s.Kind, 60), didYouMean(s.Kind, Kinds()), strings.Join(Kinds(), ", "))
+			addf("kind", "unknown kind %s%s (known: %s)", suggest.Quote(s.Kind, 60), suggest.DidYouMean(s.Kind, Kinds()), strings.Join(Kinds(), ", "))
 		}
 	}
 	s.checkProjects(addf)
@@ -273,14 +273,14 @@ func (p *AdvisorsParams) check(addf addFunc) {
 		field := fmt.Sprintf("params.types[%d]", i)
 		switch {
 		case !slices.Contains(AdvisorTypes(), t):
-			addf(field, "unknown advisor %s%s (known: %s)", suggest.Quote(t, 60), didYouMean(t, AdvisorTypes()), strings.Join(AdvisorTypes(), ", "))
+			addf(field, "unknown advisor %s%s (known: %s)", suggest.Quote(t, 60), suggest.DidYouMean(t, AdvisorTypes()), strings.Join(AdvisorTypes(), ", "))
 		case seen[t]:
 			addf(field, "%q given twice", t)
 		}
 		seen[t] = true
 	}
 	if !slices.Contains(AdvisorLevels(), p.Level) {
-		hint := didYouMean(p.Level, AdvisorLevels())
+		hint := suggest.DidYouMean(p.Level, AdvisorLevels())
 		if up := strings.ToUpper(p.Level); slices.Contains(AdvisorLevels(), up) {
 			hint = fmt.Sprintf(" (did you mean %s?)", up)
 		}
@@ -291,7 +291,7 @@ func (p *AdvisorsParams) check(addf addFunc) {
 
 func (p *LogSweepParams) check(addf addFunc) {
 	if !slices.Contains(LogSources(), p.Source) {
-		addf("params.source", "unknown log source %s%s (known: %s)", suggest.Quote(p.Source, 60), didYouMean(p.Source, LogSources()), strings.Join(LogSources(), ", "))
+		addf("params.source", "unknown log source %s%s (known: %s)", suggest.Quote(p.Source, 60), suggest.DidYouMean(p.Source, LogSources()), strings.Join(LogSources(), ", "))
 	}
 	if strings.TrimSpace(p.Where) == "" {
 		addf("params.where", "required: the SQL condition a log row must meet to be reported, e.g. status_code >= 500")

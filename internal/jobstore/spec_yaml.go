@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"slices"
-	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/supaops/supaops/internal/suggest"
 	"github.com/supaops/supaops/internal/yamlfile"
 )
 
@@ -22,37 +19,7 @@ import (
 const maxJobsFileSize = 1 << 20
 
 // yamlField is a mapping entry: its key and value nodes.
-type yamlField struct {
-	key, value *yaml.Node
-}
-
-// fields reads a mapping, reporting duplicate keys and keys not in known
-// (with the known ones). what names the mapping in messages.
-func (ps *specProblems) fields(n *yaml.Node, what string, known ...string) map[string]yamlField {
-	if n.Kind != yaml.MappingNode {
-		ps.add(n.Line, "%s: must be a mapping of keys to values", what)
-		return nil
-	}
-	out := map[string]yamlField{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str" {
-			ps.add(k.Line, "%s: keys must be plain words", what)
-			continue
-		}
-		if !slices.Contains(known, k.Value) {
-			sorted := slices.Sorted(slices.Values(known))
-			ps.add(k.Line, "%s: unknown key %s%s (known: %s)", what, suggest.Quote(k.Value, 60), didYouMean(k.Value, sorted), strings.Join(sorted, ", "))
-			continue
-		}
-		if prev, dup := out[k.Value]; dup {
-			ps.add(k.Line, "%s: key %q given twice (first at line %d)", what, k.Value, prev.key.Line)
-			continue
-		}
-		out[k.Value] = yamlField{key: k, value: v}
-	}
-	return out
-}
+type yamlField = yamlfile.Field
 
 // yamlString reads a string scalar. Other scalars (numbers, booleans, null)
 // are refused rather than converted, so "kind: yes" cannot mean something odd.

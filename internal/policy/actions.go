@@ -79,7 +79,7 @@ func compileAction(sel string, cat *catalogue) (actionSelector, error) {
 	s := actionSelector{kind: byName, name: g, src: sel}
 	if g.isLiteral() {
 		if !cat.names[sel] {
-			return actionSelector{}, fmt.Errorf("unknown action %q%s", sel, didYouMean(sel, sortedKeys(cat.names)))
+			return actionSelector{}, fmt.Errorf("unknown action %q%s", sel, suggest.DidYouMean(sel, sortedKeys(cat.names)))
 		}
 		return s, nil
 	}
@@ -119,20 +119,6 @@ func (s actionSet) matchedBy(a *action.Action) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// didYouMean names the closest candidate, if one is near enough to be a typo.
-func didYouMean(name string, candidates []string) string {
-	best, bestDist := "", len(name)/3+2
-	for _, c := range candidates {
-		if d := suggest.EditDistance(name, c); d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %s?)", best)
 }
 
 func (s actionSet) String() string {

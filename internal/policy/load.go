@@ -124,25 +124,25 @@ func (l *loader) document(data []byte) *yaml.Node {
 
 func (l *loader) policy(root *yaml.Node) *Policy {
 	ps := l.ps
-	f := ps.fields(root, "policy", "version", "defaults", "confirm_ttl", "approval_ttl", "rules")
+	f := ps.Fields(root, "policy", "version", "defaults", "confirm_ttl", "approval_ttl", "rules")
 	if f == nil {
 		return nil
 	}
 	p := &Policy{confirmTTL: defaultConfirmTTL, approvalTTL: defaultApprovalTTL}
 	if v, ok := f["version"]; !ok {
 		ps.add(root.Line, "version: required; add version: 1")
-	} else if n, ok := ps.integer(v.value, "version"); ok && n != 1 {
-		ps.add(v.value.Line, "version: %d is not supported; this build reads version 1", n)
+	} else if n, ok := ps.integer(v.Value, "version"); ok && n != 1 {
+		ps.add(v.Value.Line, "version: %d is not supported; this build reads version 1", n)
 	}
-	p.defaults = l.defaults(f["defaults"].value)
+	p.defaults = l.defaults(f["defaults"].Value)
 	if v, ok := f["confirm_ttl"]; ok {
-		p.confirmTTL = l.ttl(v.value, "confirm_ttl")
+		p.confirmTTL = l.ttl(v.Value, "confirm_ttl")
 	}
 	if v, ok := f["approval_ttl"]; ok {
-		p.approvalTTL = l.ttl(v.value, "approval_ttl")
+		p.approvalTTL = l.ttl(v.Value, "approval_ttl")
 	}
 	if v, ok := f["rules"]; ok {
-		p.rules = l.rules(v.value)
+		p.rules = l.rules(v.Value)
 	}
 	p.ordered = append([]*rule(nil), p.rules...)
 	sort.SliceStable(p.ordered, func(i, j int) bool {
@@ -157,17 +157,17 @@ func (l *loader) policy(root *yaml.Node) *Policy {
 func (l *loader) defaults(n *yaml.Node) map[action.Risk]Decision {
 	effects := map[action.Risk]Effect{}
 	if n != nil {
-		for key, fl := range l.ps.fields(n, "defaults", "read", "write", "destructive") {
-			s, ok := l.ps.str(fl.value, "defaults: "+key)
+		for key, fl := range l.ps.Fields(n, "defaults", "read", "write", "destructive") {
+			s, ok := l.ps.str(fl.Value, "defaults: "+key)
 			if !ok {
 				continue
 			}
 			e, err := parseEffect(s)
 			switch {
 			case err != nil:
-				l.ps.add(fl.value.Line, "defaults: %s: %v", key, err)
+				l.ps.add(fl.Value.Line, "defaults: %s: %v", key, err)
 			case e == Approve:
-				l.ps.add(fl.value.Line, "defaults: %s: approve needs approvers; write a rule with effect approve instead", key)
+				l.ps.add(fl.Value.Line, "defaults: %s: approve needs approvers; write a rule with effect approve instead", key)
 			default:
 				effects[action.Risk(key)] = e
 			}

@@ -29,16 +29,16 @@ func (l *loader) rule(n *yaml.Node, index int) *rule {
 	if name := yamlfile.PeekName(n, "name"); name != "" {
 		what = fmt.Sprintf("rule %q", name)
 	}
-	f := ps.fields(n, what, ruleKeys()...)
+	f := ps.Fields(n, what, ruleKeys()...)
 	if f == nil {
 		return nil
 	}
 	r := &rule{line: n.Line}
 	if v, ok := f["name"]; !ok {
 		ps.add(n.Line, "%s: name: required; every decision names its rule", what)
-	} else if s, ok := ps.str(v.value, what+": name"); ok {
+	} else if s, ok := ps.str(v.Value, what+": name"); ok {
 		if err := checkRuleName(s); err != nil {
-			ps.add(v.value.Line, "%s: name: %v", what, err)
+			ps.add(v.Value.Line, "%s: name: %v", what, err)
 		} else {
 			r.name = s
 		}
@@ -46,16 +46,16 @@ func (l *loader) rule(n *yaml.Node, index int) *rule {
 	effectOK := false
 	if v, ok := f["effect"]; !ok {
 		ps.add(n.Line, "%s: effect: required (allow, confirm, approve or deny)", what)
-	} else if s, ok := ps.str(v.value, what+": effect"); ok {
+	} else if s, ok := ps.str(v.Value, what+": effect"); ok {
 		e, err := parseEffect(s)
 		if err != nil {
-			ps.add(v.value.Line, "%s: effect: %v", what, err)
+			ps.add(v.Value.Line, "%s: effect: %v", what, err)
 		} else {
 			r.effect, effectOK = e, true
 		}
 	}
 	if v, ok := f["reason"]; ok {
-		if s, ok := ps.str(v.value, what+": reason"); ok {
+		if s, ok := ps.str(v.Value, what+": reason"); ok {
 			r.reason = strings.TrimSpace(s)
 		}
 	}
@@ -66,7 +66,7 @@ func (l *loader) rule(n *yaml.Node, index int) *rule {
 	r.projects = l.projects(f, "projects", what)
 	r.exceptProjects = l.projects(f, "except_projects", what)
 	if v, ok := f["when"]; ok {
-		r.cond = l.condition(v.value, what)
+		r.cond = l.condition(v.Value, what)
 	}
 	l.approval(r, f, what, effectOK)
 	if !effectOK {
@@ -99,7 +99,7 @@ func (l *loader) principals(f map[string]field, key, what string) principalSet {
 	if !ok {
 		return nil
 	}
-	items := l.ps.strings(v.value, what+": "+key)
+	items := l.ps.strings(v.Value, what+": "+key)
 	set := principalSet{}
 	for _, it := range items {
 		g, err := compilePrincipal(it.value)
@@ -117,7 +117,7 @@ func (l *loader) actions(f map[string]field, key, what string) actionSet {
 	if !ok {
 		return nil
 	}
-	items := l.ps.strings(v.value, what+": "+key)
+	items := l.ps.strings(v.Value, what+": "+key)
 	set := actionSet{}
 	for _, it := range items {
 		s, err := compileAction(it.value, l.cat)
@@ -135,7 +135,7 @@ func (l *loader) projects(f map[string]field, key, what string) projectSet {
 	if !ok {
 		return nil
 	}
-	items := l.ps.strings(v.value, what+": "+key)
+	items := l.ps.strings(v.Value, what+": "+key)
 	set := projectSet{}
 	for _, it := range items {
 		s, err := compileProject(it.value)
@@ -188,18 +188,18 @@ func (l *loader) approval(r *rule, f map[string]field, what string, effectOK boo
 	approvers, hasApprovers := f["approvers"]
 	if effectOK && r.effect != Approve {
 		if hasApprovals {
-			ps.add(approvals.key.Line, "%s: approvals: only an approve rule takes approvals (effect is %s)", what, r.effect)
+			ps.add(approvals.Key.Line, "%s: approvals: only an approve rule takes approvals (effect is %s)", what, r.effect)
 		}
 		if hasApprovers {
-			ps.add(approvers.key.Line, "%s: approvers: only an approve rule takes approvers (effect is %s)", what, r.effect)
+			ps.add(approvers.Key.Line, "%s: approvers: only an approve rule takes approvers (effect is %s)", what, r.effect)
 		}
 		return
 	}
 	r.approvals = 1
 	if hasApprovals {
-		if n, ok := ps.integer(approvals.value, what+": approvals"); ok {
+		if n, ok := ps.integer(approvals.Value, what+": approvals"); ok {
 			if n < 1 || n > maxApprovals {
-				ps.add(approvals.value.Line, "%s: approvals: %d is out of range 1..%d", what, n, maxApprovals)
+				ps.add(approvals.Value.Line, "%s: approvals: %d is out of range 1..%d", what, n, maxApprovals)
 			}
 			r.approvals = n
 		}
@@ -214,7 +214,7 @@ func (l *loader) approval(r *rule, f map[string]field, what string, effectOK boo
 	// approvals than there are such approvers could never be satisfied.
 	countable := true
 	seen := map[string]bool{}
-	for _, it := range ps.strings(approvers.value, what+": approvers") {
+	for _, it := range ps.strings(approvers.Value, what+": approvers") {
 		g, err := compilePrincipal(it.value)
 		if err != nil {
 			ps.add(it.line, "%s: approvers: %v", what, err)
@@ -229,6 +229,6 @@ func (l *loader) approval(r *rule, f map[string]field, what string, effectOK boo
 		}
 	}
 	if countable && len(r.approvers) > 0 && r.approvals > len(r.approvers) {
-		ps.add(approvals.value.Line, "%s: approvals: %d approvals needed but only %d approver(s) listed", what, r.approvals, len(r.approvers))
+		ps.add(approvals.Value.Line, "%s: approvals: %d approvals needed but only %d approver(s) listed", what, r.approvals, len(r.approvers))
 	}
 }

@@ -1,10 +1,9 @@
 package policy
 
 import (
-	"sort"
-	"strings"
-
 	"go.yaml.in/yaml/v3"
+
+	"github.com/supaops/supaops/internal/yamlfile"
 )
 
 // The loader walks yaml.Node trees by hand rather than decoding into structs:
@@ -12,47 +11,7 @@ import (
 // carries its line, and all problems are reported at once.
 
 // field is a mapping entry: its key and value nodes.
-type field struct {
-	key, value *yaml.Node
-}
-
-// fields reads a mapping, reporting duplicate keys and keys not in known.
-// what names the mapping in messages ("rule \"x\"", "defaults").
-func (ps *problems) fields(n *yaml.Node, what string, known ...string) map[string]field {
-	if n.Kind != yaml.MappingNode {
-		ps.add(n.Line, "%s: must be a mapping of keys to values", what)
-		return nil
-	}
-	out := map[string]field{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if k.Kind != yaml.ScalarNode {
-			ps.add(k.Line, "%s: keys must be plain words", what)
-			continue
-		}
-		if !contains(known, k.Value) {
-			sorted := append([]string(nil), known...)
-			sort.Strings(sorted)
-			ps.add(k.Line, "%s: unknown key %q%s (known: %s)", what, k.Value, didYouMean(k.Value, sorted), strings.Join(sorted, ", "))
-			continue
-		}
-		if prev, dup := out[k.Value]; dup {
-			ps.add(k.Line, "%s: key %q given twice (first at line %d)", what, k.Value, prev.key.Line)
-			continue
-		}
-		out[k.Value] = field{key: k, value: v}
-	}
-	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+type field = yamlfile.Field
 
 // str reads a string scalar. Other scalars (numbers, booleans, null) are
 // refused rather than converted, so "effect: yes" cannot mean something odd.

@@ -95,3 +95,21 @@ func Quote(s string, limit int) string {
 	}
 	return strconv.Quote(s[:cut]) + "…"
 }
+
+// maxHintLen bounds the names DidYouMean looks at: finding the closest
+// costs time by length, and nobody mistypes a name that long.
+const maxHintLen = 128
+
+// DidYouMean is " (did you mean X?)" for the candidate closest to a
+// mistyped name, or "" when none is close (or name is too long to be a
+// typo), to append to an error message.
+func DidYouMean(name string, candidates []string) string {
+	if len(name) > maxHintLen {
+		return ""
+	}
+	best := Closest(name, candidates, 1)
+	if len(best) == 0 || best[0] == name {
+		return ""
+	}
+	return " (did you mean " + best[0] + "?)"
+}

@@ -2,6 +2,7 @@ package suggest
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -57,6 +58,21 @@ func TestQuote(t *testing.T) {
 	} {
 		if got := Quote(tc.in, tc.limit); got != tc.want {
 			t.Errorf("Quote(%q, %d) = %s, want %s", tc.in, tc.limit, got, tc.want)
+		}
+	}
+}
+
+func TestDidYouMean(t *testing.T) {
+	candidates := []string{"project_delete", "project_get", "rules"}
+	for _, tc := range []struct{ name, want string }{
+		{"projct_delete", " (did you mean project_delete?)"},
+		{"rule", " (did you mean rules?)"},
+		{"rules", ""}, // not a typo
+		{"zzzzzzzz", ""},
+		{strings.Repeat("project_delete", 10), ""}, // too long to be a typo: not even looked at
+	} {
+		if got := DidYouMean(tc.name, candidates); got != tc.want {
+			t.Errorf("DidYouMean(%.20q) = %q, want %q", tc.name, got, tc.want)
 		}
 	}
 }

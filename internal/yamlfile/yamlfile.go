@@ -7,11 +7,14 @@ package yamlfile
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/supaops/supaops/internal/suggest"
 )
 
 // Problem is one reason a file was refused.
@@ -125,4 +128,38 @@ func PeekName(n *yaml.Node, key string) string {
 		}
 	}
 	return ""
+}
+
+// Field is a mapping entry: its key and value nodes.
+type Field struct {
+	Key, Value *yaml.Node
+}
+
+// Fields reads a mapping, reporting keys that are not plain strings,
+// duplicate keys and keys not in known (naming the known ones, and the
+// closest). what names the mapping in messages ("rule \"x\"", "defaults").
+func (ps *Problems) Fields(n *yaml.Node, what string, known ...string) map[string]Field {
+	if n.Kind != yaml.MappingNode {
+		ps.Add(n.Line, "%s: must be a mapping of keys to values", what)
+		return nil
+	}
+	out := map[string]Field{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str" {
+			ps.Add(k.Line, "%s: keys must be plain words", what)
+			continue
+		}
+		if !slices.Contains(known, k.Value) {
+			sorted := slices.Sorted(slices.Values(known))
+			ps.Add(k.Line, "%s: unknown key %s%s (known: %s)", what, suggest.Quote(k.Value, 60), suggest.DidYouMean(k.Value, sorted), strings.Join(sorted, ", "))
+			continue
+		}
+		if prev, dup := out[k.Value]; dup {
+			ps.Add(k.Line, "%s: key %q given twice (first at line %d)", what, k.Value, prev.Key.Line)
+			continue
+		}
+		out[k.Value] = Field{Key: k, Value: v}
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package yamlfile
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,5 +63,56 @@ func TestProblems(t *testing.T) {
 	want := "f.yaml: whole file\nf.yaml:1: " + alias + "\nf.yaml:2: " + alias + "\nf.yaml:3: late"
 	if le.Error() != want {
 		t.Errorf("got\n%s\nwant\n%s", le.Error(), want)
+	}
+}
+
+func TestFields(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      []string // keys read
+		problems  []string // each a part of one problem, in order
+	}{
+		{"known keys", "version: 1\nrules: []\n", []string{"rules", "version"}, nil},
+		{"not a mapping", "- a\n", nil, []string{"1: doc: must be a mapping of keys to values"}},
+		{"unknown key, with the closest", "version: 1\nrule: []\n", []string{"version"},
+			[]string{`2: doc: unknown key "rule" (did you mean rules?) (known: rules, version)`}},
+		{"a key that is not a string", "version: 1\n1: x\ntrue: y\n", []string{"version"},
+			[]string{"2: doc: keys must be plain words", "3: doc: keys must be plain words"}},
+		{"a key given twice", "version: 1\nversion: 2\n", []string{"version"},
+			[]string{`2: doc: key "version" given twice (first at line 1)`}},
+		{"a long unknown key is cut", "version: 1\n" + strings.Repeat("x", 200) + ": 1\n", []string{"version"},
+			[]string{`2: doc: unknown key "` + strings.Repeat("x", 60) + `"… (known: rules, version)`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var doc yaml.Node
+			if err := yaml.Unmarshal([]byte(tc.src), &doc); err != nil {
+				t.Fatal(err)
+			}
+			ps := &Problems{File: "f.yaml"}
+			got := ps.Fields(doc.Content[0], "doc", "version", "rules")
+			var keys []string
+			for k, f := range got {
+				if f.Key.Value != k || f.Value == nil {
+					t.Errorf("%s: field %+v", k, f)
+				}
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			if !slices.Equal(keys, tc.want) {
+				t.Errorf("keys %q, want %q", keys, tc.want)
+			}
+			if ps.Len() != len(tc.problems) {
+				t.Fatalf("%d problems, want %d: %v", ps.Len(), len(tc.problems), ps.Err())
+			}
+			if len(tc.problems) == 0 {
+				return
+			}
+			lines := strings.Split(ps.Err().Error(), "\n")
+			for i, want := range tc.problems {
+				if lines[i] != "f.yaml:"+want {
+					t.Errorf("problem %d = %q, want %q", i, lines[i], "f.yaml:"+want)
+				}
+			}
+		})
 	}
 }
