@@ -112,7 +112,7 @@ func newThroughputEnv(b *testing.B) *throughputEnv {
 	// The same connection pool as supaops's client keeps (internal/client),
 	// so neither side dials anew under load.
 	pool := http.DefaultTransport.(*http.Transport).Clone()
-	pool.MaxIdleConnsPerHost = 64
+	pool.MaxIdleConnsPerHost = client.DefaultIdleConnsPerHost
 	direct := &http.Client{Transport: pool}
 	triv.AddTool(mcp.NewTool("project_get", mcp.WithString("ref", mcp.Required())), func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		ref, err := req.RequireString("ref")

@@ -127,16 +127,16 @@ func New(cfg Config) (*Caller, error) {
 	return c, nil
 }
 
-// idleConnsPerHost is how many idle connections to the API the client keeps.
+// DefaultIdleConnsPerHost is how many idle connections to the API the client keeps.
 // Every call goes to one host, and a server serves many callers at once:
 // net/http's default of 2 would close all but two connections after each
 // burst and dial (and TLS-handshake) anew for the next one.
-const idleConnsPerHost = 64
+const DefaultIdleConnsPerHost = 64
 
 func defaultTransport() http.RoundTripper {
 	if t, ok := http.DefaultTransport.(*http.Transport); ok {
 		t = t.Clone() // our own pool, unaffected by others' tweaks
-		t.MaxIdleConnsPerHost = idleConnsPerHost
+		t.MaxIdleConnsPerHost = DefaultIdleConnsPerHost
 		return t
 	}
 	return http.DefaultTransport
